@@ -1,0 +1,146 @@
+/**
+ * Portico's configuration: environment variables (and an optional `.env`), validated once at start-up.
+ * A wrong value stops the start with one line naming the variable and what is allowed.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export type Mode = 'sandbox' | 'live';
+
+export interface Config {
+  /** `sandbox` serves every platform from the built-in simulator; `live` talks to the real platforms. @default 'sandbox' */
+  mode: Mode;
+  /** Where the HTTP server listens. @default '127.0.0.1' */
+  host: string;
+  /** @default 3000 */
+  port: number;
+  /** Externally visible base URL, without trailing slash: OAuth redirect URIs and portal links are built from it. @default `http://{host}:{port}` */
+  publicUrl: string;
+  /** PostgreSQL connection string. When unset, the embedded PGlite database in `dataDir` is used. */
+  databaseUrl: string | undefined;
+  /** Data folder of the embedded database and generated encryption key. @default './.portico' */
+  dataDir: string;
+  /** `PORTICO_ENCRYPTION_KEYS`: comma-separated `id:base64key`, newest first. Generated into `dataDir` when unset. */
+  encryptionKeys: string | undefined;
+  /** `PORTICO_HOST_OVERRIDES`: JSON map of platform hostname to a stand-in base URL. */
+  hostOverrides: string | undefined;
+  /** Headless connect on/off for the whole instance (teams can turn it off for themselves). @default true */
+  headlessConnect: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  rateLimit: {
+    /** Requests per window per API key on the API. @default 600 */
+    apiMax: number;
+    /** Requests per window per client IP on public routes (portal, callbacks). @default 120 */
+    publicMax: number;
+    /** @default 60000 */
+    windowMs: number;
+  };
+  /** Timeout of each outbound call to a platform. @default 10000 */
+  outboundTimeoutMs: number;
+  /** Run background work (refresh, deliveries, expiry) in the API process. @default true */
+  inProcessWorkers: boolean;
+  /** Platform OAuth apps from the environment: `PORTICO_<PLATFORM>_CLIENT_ID` / `_CLIENT_SECRET`. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Reads `.env` from the working directory into `process.env` (variables already set win). */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const host = text(env, 'PORTICO_HOST', '127.0.0.1');
+  const port = integer(env, 'PORTICO_PORT', 3000, 0, 65535);
+  const publicUrl = httpUrl(env, 'PORTICO_PUBLIC_URL', `http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  const databaseUrl = optional(env, 'DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// connection string');
+  }
+  return {
+    mode: oneOf(env, 'PORTICO_MODE', ['sandbox', 'live'] as const, 'sandbox'),
+    host,
+    port,
+    publicUrl,
+    databaseUrl,
+    dataDir: path.resolve(text(env, 'PORTICO_DATA_DIR', './.portico')),
+    encryptionKeys: optional(env, 'PORTICO_ENCRYPTION_KEYS'),
+    hostOverrides: optional(env, 'PORTICO_HOST_OVERRIDES'),
+    headlessConnect: boolean(env, 'PORTICO_HEADLESS_CONNECT', true),
+    logLevel: oneOf(env, 'PORTICO_LOG_LEVEL', LOG_LEVELS, 'info'),
+    rateLimit: {
+      apiMax: integer(env, 'PORTICO_RATE_LIMIT_API', 600, 1, 1_000_000),
+      publicMax: integer(env, 'PORTICO_RATE_LIMIT_PUBLIC', 120, 1, 1_000_000),
+      windowMs: integer(env, 'PORTICO_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
+    },
+    outboundTimeoutMs: integer(env, 'PORTICO_OUTBOUND_TIMEOUT_MS', 10_000, 100, 120_000),
+    inProcessWorkers: boolean(env, 'PORTICO_IN_PROCESS_WORKERS', true),
+    env: Object.freeze({ ...env }),
+  };
+}
+
+function optional(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function text(env: Record<string, string | undefined>, name: string, fallback: string): string {
+  return optional(env, name) ?? fallback;
+}
+
+function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number) {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function boolean(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+function oneOf<T extends string>(
+  env: Record<string, string | undefined>,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+function httpUrl(env: Record<string, string | undefined>, name: string, fallback: string): string {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute http(s) URL (got "${raw}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an absolute http(s) URL (got "${raw}")`);
+  }
+  if (url.search || url.hash) throw new ConfigError(name, 'must not have a query string or fragment');
+  return url.href.replace(/\/+$/, '');
+}

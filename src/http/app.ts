@@ -1,0 +1,114 @@
+/**
+ * The HTTP application: one Fastify instance serving the headless API (`/v1`), the hosted-portal API
+ * (`/api/v1`), OAuth callbacks, the API reference and operations endpoints. Routes are thin adapters;
+ * the logic lives in the modules they call.
+ */
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { ApiError } from '../errors/catalog.ts';
+import { newId } from '../storage/ids.ts';
+import type { Runtime } from '../runtime.ts';
+import { requireApiKey } from './auth.ts';
+import { ErrorEnvelope } from './envelope.ts';
+import { installErrorHandling } from './errors.ts';
+import { installIdempotency } from './idempotency.ts';
+import { installMetrics } from './metrics.ts';
+import { AccountSchema } from './routes/accounts.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { healthRoutes } from './routes/health.ts';
+import { TeamSchema, teamRoutes } from './routes/teams.ts';
+
+const BODY_LIMIT = 1024 * 1024;
+
+export interface AppParts {
+  /** Authenticated API routes (headless and hosted-portal APIs); behind API keys, idempotency, rate limits. */
+  api: Array<(runtime: Runtime) => FastifyPluginAsync>;
+  /** Public routes (OAuth callbacks, portal pages), rate limited per client IP. */
+  public: Array<(runtime: Runtime) => FastifyPluginAsync>;
+  /** Mounted as they are (the sandbox simulator). */
+  mounts: Array<{ plugin: FastifyPluginAsync; prefix: string }>;
+}
+
+export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: runtime.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: runtime.config.env.PORTICO_TRUST_PROXY === 'true',
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : newId('req');
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+  installErrorHandling(app);
+  installMetrics(app, runtime.metrics);
+  app.addSchema(ErrorEnvelope);
+  app.addSchema(TeamSchema);
+  app.addSchema(AccountSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Portico API',
+        version: '0.1.0',
+        description:
+          'Self-hosted social-account connection gateway. Authenticate with `Authorization: Bearer <key>` or `x-api-key: <key>`.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes(runtime));
+
+  await app.register(async (api) => {
+    requireApiKey(api, runtime.db);
+    await api.register(rateLimit, {
+      max: runtime.config.rateLimit.apiMax,
+      timeWindow: runtime.config.rateLimit.windowMs,
+      hook: 'preHandler',
+      enableDraftSpec: true,
+      keyGenerator: (request) => request.principal?.keyId ?? request.ip,
+      errorResponseBuilder: (_request, context) =>
+        new ApiError('RATE_LIMITED', `Rate limit of ${context.max} requests per ${context.after} exceeded`),
+    });
+    installIdempotency(api, runtime);
+    await api.register(teamRoutes(runtime));
+    await api.register(apiKeyRoutes(runtime));
+    for (const part of parts.api ?? []) await api.register(part(runtime));
+  });
+
+  await app.register(async (pub) => {
+    await pub.register(formbody);
+    await pub.register(rateLimit, {
+      max: runtime.config.rateLimit.publicMax,
+      timeWindow: runtime.config.rateLimit.windowMs,
+      enableDraftSpec: true,
+      errorResponseBuilder: (_request, context) =>
+        new ApiError('RATE_LIMITED', `Rate limit of ${context.max} requests per ${context.after} exceeded`),
+    });
+    for (const part of parts.public ?? []) await pub.register(part(runtime));
+  });
+
+  for (const mount of parts.mounts ?? []) await app.register(mount.plugin, { prefix: mount.prefix });
+  return app;
+}

@@ -1,0 +1,115 @@
+/**
+ * Error handling for every route: anything thrown becomes a catalog error in the shape of the surface it
+ * hit. The headless API (`/v1/...`) answers `{success:false, error:{code,message,details}, meta}`; the
+ * hosted-portal API (`/api/v1/...`) answers `{statusCode, message, error, issues:[{code,message,path}]}` as
+ * that product does. Bad input never becomes a 500; a real 500 never shows its stack to the client.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import FindMyWay from 'find-my-way';
+import { ApiError, type ApiErrorCode, apiErrors } from '../errors/catalog.ts';
+import { meta } from './envelope.ts';
+
+interface Issue {
+  field: string;
+  message: string;
+  keyword?: string;
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+export function installErrorHandling(app: FastifyInstance): void {
+  // Fastify answers 404 for a known path with another method; a second router of the same routes tells 405.
+  const known = FindMyWay({ ignoreTrailingSlash: true });
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if ((METHODS as readonly string[]).includes(method) && !route.url.includes('*')) {
+        try {
+          known.on(method as (typeof METHODS)[number], route.url, () => {});
+        } catch {
+          // the same route registered twice under another prefix; one entry is enough
+        }
+      }
+    }
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = METHODS.filter((m) => known.find(m, path));
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendError(request, reply, new ApiError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, { allowed }));
+    }
+    return sendError(request, reply, new ApiError('ROUTE_NOT_FOUND', `No endpoint ${request.method} ${path}`));
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'unhandled error');
+    return sendError(request, reply, apiError);
+  });
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
+  reply.code(error.status);
+  if (request.url.startsWith('/api/')) {
+    const issues = (error.details?.issues as Issue[] | undefined) ?? [];
+    return reply.send({
+      statusCode: error.status,
+      message: error.message,
+      error: error.code,
+      issues: issues.map((i) => ({ code: i.keyword ?? error.code.toLowerCase(), message: i.message, path: [i.field] })),
+    });
+  }
+  return reply.send({
+    success: false,
+    error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+    meta: meta(request),
+  });
+}
+
+function toApiError(error: FastifyError): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error.validation) return validationError(error);
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('INVALID_JSON', 'The request body is not valid JSON');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('PAYLOAD_TOO_LARGE', 'The request body is larger than 1 MiB');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+  }
+  // JSON.parse errors thrown by the body parser carry a 400 and no Fastify code.
+  if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
+    return new ApiError('INVALID_JSON', 'The request body is not valid JSON');
+  }
+  const byStatus = Object.entries(apiErrors).find(([, e]) => e.status === error.statusCode && error.statusCode < 500);
+  if (byStatus) return new ApiError(byStatus[0] as ApiErrorCode, error.message);
+  return new ApiError('INTERNAL_ERROR', 'Something went wrong inside Portico; the request id is in its logs');
+}
+
+function validationError(error: FastifyError): ApiError {
+  const where = error.validationContext ?? 'body';
+  const issues: Issue[] = (error.validation ?? []).map((v) => {
+    const params = v.params as Record<string, unknown>;
+    const segments = String(v.instancePath ?? '')
+      .split('/')
+      .filter(Boolean);
+    if (typeof params.missingProperty === 'string') segments.push(params.missingProperty);
+    if (typeof params.additionalProperty === 'string') segments.push(params.additionalProperty);
+    const field = segments.join('.') || where;
+    const message =
+      typeof params.additionalProperty === 'string'
+        ? 'is not a known field'
+        : typeof params.missingProperty === 'string'
+          ? 'is required'
+          : (v.message ?? 'is invalid');
+    return { field, message, keyword: v.keyword };
+  });
+  const first = issues[0] ?? { field: where, message: 'is invalid' };
+  return new ApiError('VALIDATION_FAILED', `${first.field}: ${first.message}`, {
+    field: first.field,
+    issues: issues.map(({ field, message }) => ({ field, message })),
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * The pino logger: JSON lines, with every place a secret could appear redacted. URLs are logged without
+ * their query string, because OAuth callbacks carry `code` and `state` there.
+ */
+import pino, { type Logger } from 'pino';
+
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.access_token',
+  '*.refresh_token',
+  '*.client_secret',
+  '*.code',
+  '*.code_verifier',
+  '*.state_token',
+  '*.key',
+  '*.password',
+  '*.secret',
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: {
+        req: (req: { id: string; method: string; url: string; ip?: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+          ip: req.ip,
+        }),
+      },
+    },
+    destination,
+  );
+}

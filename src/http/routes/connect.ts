@@ -1,0 +1,150 @@
+/**
+ * Headless connect: `POST /v1/social/connect/{platform}` makes a single-use, 15-minute connect link;
+ * `GET /v1/social/connect/{state_token}` tells how it went.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { accountsWithGrant, viewOfJoined } from '../../accounts/views.ts';
+import { resolveOAuthApp } from '../../connect/credentials.ts';
+import { findSessionByState, openConnectSession, visibleStatus } from '../../connect/sessions.ts';
+import { ApiError, connectErrors } from '../../errors/catalog.ts';
+import { findPlatform, supportedPlatforms } from '../../platforms/registry.ts';
+import type { Runtime } from '../../runtime.ts';
+import { checkReturnUrl } from '../../teams/origins.ts';
+import { principalOf } from '../auth.ts';
+import { Envelope, errorResponses, ok } from '../envelope.ts';
+import { teamOf } from '../team.ts';
+
+export const Metadata = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$' }), Type.String({ maxLength: 500 }), {
+  maxProperties: 20,
+  description: 'Your own identifiers (user, customer...), copied onto every account this connect creates.',
+});
+
+export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
+  const { db } = runtime;
+  return async (app) => {
+    app.post(
+      '/v1/social/connect/:platform',
+      {
+        config: { scope: 'social:write' },
+        schema: {
+          tags: ['Headless connect'],
+          summary: 'Create a single-use, 15-minute connect link for one platform',
+          params: Type.Object({ platform: Type.String({ maxLength: 40 }) }),
+          body: Type.Optional(
+            Type.Object(
+              {
+                return_url: Type.Optional(
+                  Type.String({ maxLength: 2048, description: 'Where the user lands afterwards, with ?connected=<n>&platform=<p> or ?error=<code>&platform=<p>.' }),
+                ),
+                metadata: Type.Optional(Metadata),
+                team_id: Type.Optional(Type.String({ maxLength: 64, description: 'For organization-wide keys; default: the organization’s first team.' })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          response: {
+            201: Envelope(
+              Type.Object({
+                platform: Type.String(),
+                connect_url: Type.String({ description: 'Send the user here. Its `state` parameter is the state token.' }),
+                expires_at: Type.String({ format: 'date-time' }),
+                state_token: Type.String({ description: 'Poll GET /v1/social/connect/{state_token} with it.' }),
+              }),
+            ),
+            ...errorResponses(404, 422),
+          },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body ?? {};
+        const team = await teamOf(db, request, body.team_id);
+        if (!runtime.config.headlessConnect || !team.headless_connect) {
+          throw new ApiError('NOT_ENABLED', 'Headless connect is turned off for this team');
+        }
+        const platform = findPlatform(request.params.platform);
+        if (!platform) {
+          throw new ApiError('UNSUPPORTED_PLATFORM', `"${request.params.platform}" is not a supported platform`, {
+            supported: supportedPlatforms(),
+          });
+        }
+        const oauthApp = await resolveOAuthApp(runtime, team.id, platform);
+        if (!oauthApp) {
+          throw new ApiError('PROVIDER_NOT_CONFIGURED', `No OAuth app is configured for ${platform.name}`, {
+            platform: platform.id,
+          });
+        }
+        const returnUrl = body.return_url !== undefined ? checkReturnUrl(body.return_url, team.allowed_origins, 'return_url') : undefined;
+        const opened = await openConnectSession(runtime, {
+          teamId: team.id,
+          platform,
+          app: oauthApp,
+          returnUrl,
+          metadata: body.metadata ?? {},
+          surface: 'headless',
+        });
+        return reply.code(201).send(
+          ok(request, {
+            platform: platform.id,
+            connect_url: opened.connectUrl,
+            expires_at: opened.expiresAt.toISOString(),
+            state_token: opened.stateToken,
+          }),
+        );
+      },
+    );
+
+    app.get(
+      '/v1/social/connect/:state_token',
+      {
+        config: { scope: 'social:read' },
+        schema: {
+          tags: ['Headless connect'],
+          summary: 'Poll a connect link: pending, connected (with the accounts), failed or expired',
+          params: Type.Object({ state_token: Type.String({ maxLength: 200 }) }),
+          response: {
+            200: Envelope(
+              Type.Object({
+                status: Type.Union(['pending', 'connected', 'failed', 'expired'].map((s) => Type.Literal(s))),
+                platform: Type.String(),
+                expires_at: Type.String({ format: 'date-time' }),
+                accounts: Type.Optional(Type.Array(Type.Ref('Account'))),
+                error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+              }),
+            ),
+            ...errorResponses(404),
+          },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        const session = await findSessionByState(runtime, request.params.state_token);
+        const team = session && (await db
+          .selectFrom('teams')
+          .select(['id', 'organization_id'])
+          .where('id', '=', session.team_id)
+          .executeTakeFirst());
+        const visible =
+          team && team.organization_id === principal.organizationId && (!principal.teamId || principal.teamId === team.id);
+        if (!session || !visible) {
+          throw new ApiError('NOT_FOUND', 'No connect session has this state token', { resource: 'connect_session' });
+        }
+        const status = visibleStatus(session, runtime.now());
+        const accounts =
+          status === 'connected' && session.account_ids.length > 0
+            ? (await accountsWithGrant(db).where('accounts.id', 'in', session.account_ids).orderBy('accounts.id').execute()).map(viewOfJoined)
+            : undefined;
+        const code = session.error_code ?? (status === 'expired' ? 'session_expired' : undefined);
+        return ok(request, {
+          status,
+          platform: session.platform,
+          expires_at: session.expires_at.toISOString(),
+          ...(accounts ? { accounts } : {}),
+          ...(code
+            ? { error: { code, message: session.error_message ?? connectErrors[code as keyof typeof connectErrors] ?? code } }
+            : {}),
+        });
+      },
+    );
+  };
+}

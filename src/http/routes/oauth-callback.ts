@@ -1,0 +1,32 @@
+/** `GET /oauth/callback/{platform}`: where every platform sends the user back. Public, rate limited per IP. */
+import type { FastifyPluginAsync } from 'fastify';
+import { completeConnect } from '../../connect/complete.ts';
+import { outcomePage } from '../../connect/outcome-page.ts';
+import { returnLocation } from '../../connect/return.ts';
+import type { Runtime } from '../../runtime.ts';
+
+/** The page has no scripts, no frames and no outside resources. */
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+export function oauthCallbackRoutes(runtime: Runtime): FastifyPluginAsync {
+  return async (app) => {
+    app.get<{ Params: { platform: string } }>(
+      '/oauth/callback/:platform',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+        const outcome = await completeConnect(runtime, request.params.platform, query);
+        reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+        const location = returnLocation(outcome);
+        if (location) return reply.redirect(location, 303);
+        const page = outcomePage(outcome);
+        return reply
+          .code(page.status)
+          .header('content-security-policy', PAGE_CSP)
+          .header('x-content-type-options', 'nosniff')
+          .type('text/html; charset=utf-8')
+          .send(page.html);
+      },
+    );
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * A team's own OAuth apps: `PUT/GET/DELETE /v1/providers/{platform}` (scope `admin`). The secret is
+ * write-only and stored encrypted.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { providerSecretContext, resolveOAuthApp } from '../../connect/credentials.ts';
+import { ApiError } from '../../errors/catalog.ts';
+import { findPlatform, supportedPlatforms } from '../../platforms/registry.ts';
+import type { PlatformModule } from '../../platforms/types.ts';
+import type { Runtime } from '../../runtime.ts';
+import { Envelope, errorResponses, ok } from '../envelope.ts';
+import { teamOf } from '../team.ts';
+
+const Params = Type.Object({ platform: Type.String({ maxLength: 40 }) });
+const TeamQuery = Type.Object({ team_id: Type.Optional(Type.String({ maxLength: 64 })) });
+const ProviderSchema = Type.Object({
+  platform: Type.String(),
+  configured: Type.Boolean(),
+  source: Type.Union([Type.Literal('team'), Type.Literal('environment'), Type.Literal('sandbox'), Type.Null()], {
+    description: 'Where the OAuth app in use comes from.',
+  }),
+  client_id: Type.Union([Type.String(), Type.Null()]),
+  callback_url: Type.String({ description: 'Register this redirect URI with the platform.' }),
+});
+
+function platformOf(name: string): PlatformModule {
+  const platform = findPlatform(name);
+  if (!platform) {
+    throw new ApiError('UNSUPPORTED_PLATFORM', `"${name}" is not a supported platform`, { supported: supportedPlatforms() });
+  }
+  return platform;
+}
+
+export function providerRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
+  const { db, keyring } = runtime;
+  return async (app) => {
+    async function view(teamId: string, platform: PlatformModule) {
+      const resolved = await resolveOAuthApp(runtime, teamId, platform);
+      return {
+        platform: platform.id,
+        configured: Boolean(resolved),
+        source: resolved?.source ?? null,
+        client_id: resolved?.clientId ?? null,
+        callback_url: `${runtime.config.publicUrl}/oauth/callback/${platform.id}`,
+      };
+    }
+
+    app.put(
+      '/v1/providers/:platform',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['Providers'],
+          summary: 'Set the team’s own OAuth app for a platform',
+          params: Params,
+          querystring: TeamQuery,
+          body: Type.Object(
+            { client_id: Type.String({ minLength: 1, maxLength: 500 }), client_secret: Type.String({ minLength: 1, maxLength: 2000 }) },
+            { additionalProperties: false },
+          ),
+          response: { 200: Envelope(ProviderSchema), ...errorResponses(404, 422) },
+        },
+      },
+      async (request) => {
+        const platform = platformOf(request.params.platform);
+        const team = await teamOf(db, request, request.query.team_id);
+        const secret = keyring.encrypt(request.body.client_secret, providerSecretContext(team.id, platform.id));
+        const now = runtime.now();
+        await db
+          .insertInto('provider_credentials')
+          .values({ team_id: team.id, platform: platform.id, client_id: request.body.client_id, client_secret_enc: secret, updated_at: now })
+          .onConflict((oc) =>
+            oc.columns(['team_id', 'platform']).doUpdateSet({ client_id: request.body.client_id, client_secret_enc: secret, updated_at: now }),
+          )
+          .execute();
+        return ok(request, await view(team.id, platform));
+      },
+    );
+
+    app.get(
+      '/v1/providers/:platform',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['Providers'],
+          summary: 'Show which OAuth app a platform uses (never the secret)',
+          params: Params,
+          querystring: TeamQuery,
+          response: { 200: Envelope(ProviderSchema), ...errorResponses(404, 422) },
+        },
+      },
+      async (request) => {
+        const platform = platformOf(request.params.platform);
+        const team = await teamOf(db, request, request.query.team_id);
+        return ok(request, await view(team.id, platform));
+      },
+    );
+
+    app.delete(
+      '/v1/providers/:platform',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['Providers'],
+          summary: 'Remove the team’s own OAuth app (the environment’s applies again, if any)',
+          params: Params,
+          querystring: TeamQuery,
+          response: { 200: Envelope(ProviderSchema), ...errorResponses(404, 422) },
+        },
+      },
+      async (request) => {
+        const platform = platformOf(request.params.platform);
+        const team = await teamOf(db, request, request.query.team_id);
+        const removed = await db
+          .deleteFrom('provider_credentials')
+          .where('team_id', '=', team.id)
+          .where('platform', '=', platform.id)
+          .executeTakeFirst();
+        if (removed.numDeletedRows === 0n) {
+          throw new ApiError('NOT_FOUND', `The team has no OAuth app of its own for ${platform.name}`, { resource: 'provider' });
+        }
+        return ok(request, await view(team.id, platform));
+      },
+    );
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Everything a Portico process holds: configuration, database, key ring, outbound HTTP client, clock.
+ * Built once at start-up and passed down; nothing here is kept that another process would need.
+ */
+import type { Logger } from 'pino';
+import type { Config } from './config/config.ts';
+import { type KeyRing, loadOrCreateKeyFile, parseKeyRing } from './crypto/keyring.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createOutbound, type Outbound } from './outbound/client.ts';
+import { type HostOverrides, parseHostOverrides } from './outbound/host-overrides.ts';
+import { type Db, openStorage, type Storage, type StorageTarget } from './storage/db.ts';
+import { migrate } from './storage/migrate.ts';
+
+export interface Runtime {
+  config: Config;
+  storage: Storage;
+  db: Db;
+  keyring: KeyRing;
+  outbound: Outbound;
+  /** The host override map in force: the configured one, plus the simulator's in sandbox mode. */
+  hostOverrides: HostOverrides;
+  logger: Logger;
+  metrics: Metrics;
+  now: () => Date;
+}
+
+export interface RuntimeOptions {
+  /** Extra host overrides (the simulator's addresses in sandbox mode). Configured ones win. */
+  extraOverrides?: HostOverrides;
+  /** Use this storage instead of the configured one (tests run each file in its own schema). */
+  storage?: Storage;
+  now?: () => Date;
+}
+
+export function storageTarget(config: Config): StorageTarget {
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir };
+}
+
+export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
+  const keyring = await loadKeyRing(config, logger);
+  const hostOverrides = {
+    ...options.extraOverrides,
+    ...(config.hostOverrides ? parseHostOverrides(config.hostOverrides) : {}),
+  };
+  const storage = options.storage ?? (await openStorage(storageTarget(config)));
+  const applied = await migrate(storage.db as never);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  return {
+    config,
+    storage,
+    db: storage.db,
+    keyring,
+    hostOverrides,
+    outbound: createOutbound({
+      overrides: hostOverrides,
+      timeoutMs: config.outboundTimeoutMs,
+      userAgent: 'Portico/0.1 (+https://github.com/portico-oss/portico)',
+      onRequest: (e) => logger.debug({ outbound: e }, 'outbound request'),
+    }),
+    logger,
+    metrics: createMetrics(),
+    now: options.now ?? (() => new Date()),
+  };
+}
+
+async function loadKeyRing(config: Config, logger: Logger): Promise<KeyRing> {
+  if (config.encryptionKeys) return parseKeyRing(config.encryptionKeys);
+  const file = await loadOrCreateKeyFile(config.dataDir);
+  if (file.created) {
+    logger.warn({ path: file.path }, 'generated an encryption key for secrets at rest; back this file up');
+  }
+  return parseKeyRing(file.spec);
+}

@@ -1,0 +1,58 @@
+/**
+ * Starts a whole Portico: runtime, HTTP app, sandbox simulator (in sandbox mode) and background work.
+ * `portico serve` and the integration tests both start it through here, so tests run the real thing.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.ts';
+import { buildApp } from './http/app.ts';
+import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
+import { bootstrapIfEmpty, type Bootstrapped } from './teams/bootstrap.ts';
+import { surfaces } from './surfaces.ts';
+
+export interface RunningPortico {
+  app: FastifyInstance;
+  runtime: Runtime;
+  /** The address it listens on, e.g. http://127.0.0.1:3000 */
+  url: string;
+  /** Set on the first start against an empty database. */
+  bootstrapped: Bootstrapped | undefined;
+  close(): Promise<void>;
+}
+
+export async function startPortico(
+  config: Config,
+  logger: Logger,
+  options: RuntimeOptions = {},
+): Promise<RunningPortico> {
+  const sandbox = config.mode === 'sandbox' ? await surfaces.sandbox(config) : undefined;
+  const runtime = await createRuntime(config, logger, {
+    ...options,
+    extraOverrides: { ...sandbox?.overrides, ...options.extraOverrides },
+  });
+  const bootstrapped = await bootstrapIfEmpty(runtime.db, config.mode);
+  const app = await buildApp(runtime, {
+    api: surfaces.api,
+    public: surfaces.public,
+    mounts: sandbox ? [sandbox.mount] : [],
+  });
+  const workers = config.inProcessWorkers ? surfaces.workers(runtime) : [];
+  const address = await app.listen({ host: config.host, port: config.port });
+  if (config.mode === 'sandbox') {
+    logger.warn('SANDBOX MODE: every platform is served by the built-in simulator; no real account can connect');
+  }
+  let closed = false;
+  return {
+    app,
+    runtime,
+    url: address.replace('[::1]', '127.0.0.1'),
+    bootstrapped,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const worker of workers) await worker.stop();
+      await app.close();
+      await runtime.storage.close();
+    },
+  };
+}

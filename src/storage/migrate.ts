@@ -1,0 +1,26 @@
+/** Runs the migrations, in order, once each. The same list serves PostgreSQL and PGlite. */
+import { type Kysely, sql } from 'kysely';
+import { type Migration, Migrator } from 'kysely/migration';
+import * as foundation from './migrations/001-foundation.ts';
+import * as connect from './migrations/002-connect.ts';
+
+const steps: Record<string, { statements: string[] }> = {
+  '001-foundation': foundation,
+  '002-connect': connect,
+};
+
+function asMigration(step: { statements: string[] }): Migration {
+  return {
+    async up(db) {
+      for (const statement of step.statements) await sql.raw(statement).execute(db);
+    },
+  };
+}
+
+export async function migrate(db: Kysely<never>): Promise<string[]> {
+  const migrations = Object.fromEntries(Object.entries(steps).map(([name, step]) => [name, asMigration(step)]));
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

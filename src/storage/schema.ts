@@ -1,0 +1,158 @@
+/** Table types for Kysely. One interface per table; columns as the database returns them. */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** jsonb: written as a JSON string (so pg never turns arrays into PostgreSQL arrays), read back parsed. */
+type Json<T> = ColumnType<T, string, string>;
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface TeamsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  /** Origins `return_url`/`redirectUrl` must belong to; empty means any http(s) URL. */
+  allowed_origins: Json<string[]>;
+  headless_connect: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  /** When set, the key sees only this team. */
+  team_id: string | null;
+  name: string;
+  /** The public, unique start of the key; used to find the row. */
+  prefix: string;
+  /** SHA-256 of the whole key, hex. The key itself is never stored. */
+  hash: string;
+  scopes: Json<string[]>;
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface IdempotencyRecordsTable {
+  api_key_id: string;
+  key: string;
+  /** SHA-256 of method, path and body: the same key with another request is refused. */
+  request_hash: string;
+  /** Null while the first request is still running. */
+  status_code: number | null;
+  response_body: Json<unknown> | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface ProviderCredentialsTable {
+  team_id: string;
+  platform: string;
+  client_id: string;
+  client_secret_enc: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type ConnectStatus = 'pending' | 'connected' | 'expired' | 'failed';
+
+export interface ConnectSessionsTable {
+  id: string;
+  team_id: string;
+  platform: string;
+  /** SHA-256 of the state token; the token itself is only ever in the user's browser and the caller's hands. */
+  state_hash: string;
+  code_verifier_enc: string | null;
+  redirect_uri: string;
+  return_url: string | null;
+  metadata: Json<Record<string, string>>;
+  /** Which door opened it: 'headless' or 'portal'. */
+  surface: string;
+  /** Set when the session re-authorizes an existing account. */
+  reconnect_account_id: string | null;
+  status: Generated<ConnectStatus>;
+  error_code: string | null;
+  error_message: string | null;
+  account_ids: Json<string[]>;
+  expires_at: Timestamp;
+  /** Set by the one callback that gets to complete the session. */
+  claimed_at: NullableTimestamp;
+  created_at: CreatedAt;
+  completed_at: NullableTimestamp;
+}
+
+export interface GrantsTable {
+  id: string;
+  team_id: string;
+  platform: string;
+  /** The platform's id of the user who authorized. */
+  subject: string;
+  access_token_enc: string;
+  refresh_token_enc: string | null;
+  access_expires_at: NullableTimestamp;
+  refresh_expires_at: NullableTimestamp;
+  scopes: Json<string[]>;
+  /** Who is refreshing this grant right now, and until when: never two refreshes of one grant at once. */
+  refresh_lease_owner: string | null;
+  refresh_lease_until: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type AccountStatus = 'active' | 'needs_reauth' | 'disconnected';
+
+export interface AccountsTable {
+  id: string;
+  team_id: string;
+  grant_id: string;
+  platform: string;
+  /** The platform's id of the target (user, Page, organization, channel...). */
+  external_id: string;
+  target_type: string;
+  display_name: string;
+  username: string | null;
+  avatar_url: string | null;
+  /** A token of the target's own (Facebook Page tokens); null when the grant's token is used. */
+  access_token_enc: string | null;
+  access_expires_at: NullableTimestamp;
+  status: Generated<AccountStatus>;
+  paused: Generated<boolean>;
+  metadata: Json<Record<string, string>>;
+  connected_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EventsTable {
+  id: string;
+  team_id: string;
+  type: string;
+  payload: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  teams: TeamsTable;
+  api_keys: ApiKeysTable;
+  idempotency_records: IdempotencyRecordsTable;
+  provider_credentials: ProviderCredentialsTable;
+  connect_sessions: ConnectSessionsTable;
+  grants: GrantsTable;
+  accounts: AccountsTable;
+  events: EventsTable;
+}
+
+export type Team = Selectable<TeamsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type ConnectSession = Selectable<ConnectSessionsTable>;
+export type Grant = Selectable<GrantsTable>;
+export type Account = Selectable<AccountsTable>;
+export type NewAccount = Insertable<AccountsTable>;
+export type AccountUpdate = Updateable<AccountsTable>;

@@ -1,0 +1,113 @@
+/** Teams: the `teamId` of the hosted-portal API and the workspace of the headless API. */
+import type { Db } from '../storage/db.ts';
+import { newId } from '../storage/ids.ts';
+import type { Team } from '../storage/schema.ts';
+
+export interface TeamView {
+  id: string;
+  name: string;
+  allowed_origins: string[];
+  headless_connect: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TeamChanges {
+  name?: string;
+  allowed_origins?: string[];
+  headless_connect?: boolean;
+}
+
+export async function createTeam(db: Db, organizationId: string, input: TeamChanges & { name: string }) {
+  const now = new Date();
+  const row = await db
+    .insertInto('teams')
+    .values({
+      id: newId('team'),
+      organization_id: organizationId,
+      name: input.name,
+      allowed_origins: JSON.stringify(input.allowed_origins ?? []),
+      headless_connect: input.headless_connect ?? true,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return teamView(row);
+}
+
+/** Teams an API key may see: all of its organization's, or just the one it is limited to. */
+export interface TeamScope {
+  organizationId: string;
+  teamId: string | null;
+}
+
+export async function listTeams(db: Db, scope: TeamScope, page: { limit: number; after?: string }) {
+  let query = db.selectFrom('teams').selectAll().where('organization_id', '=', scope.organizationId);
+  if (scope.teamId) query = query.where('id', '=', scope.teamId);
+  if (page.after) query = query.where('id', '>', page.after);
+  const rows = await query
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
+  const items = rows.slice(0, page.limit).map(teamView);
+  return { items, next: rows.length > page.limit ? items.at(-1)?.id : undefined };
+}
+
+export async function findTeam(db: Db, scope: TeamScope, id: string): Promise<Team | undefined> {
+  if (scope.teamId && scope.teamId !== id) return undefined;
+  return db
+    .selectFrom('teams')
+    .selectAll()
+    .where('id', '=', id)
+    .where('organization_id', '=', scope.organizationId)
+    .executeTakeFirst();
+}
+
+/** The team an organization-wide key works in when it names none: the organization's oldest. */
+export async function defaultTeam(db: Db, organizationId: string): Promise<Team | undefined> {
+  return db
+    .selectFrom('teams')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function updateTeam(db: Db, scope: TeamScope, id: string, changes: TeamChanges) {
+  if (scope.teamId && scope.teamId !== id) return undefined;
+  const row = await db
+    .updateTable('teams')
+    .set({
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.allowed_origins !== undefined ? { allowed_origins: JSON.stringify(changes.allowed_origins) } : {}),
+      ...(changes.headless_connect !== undefined ? { headless_connect: changes.headless_connect } : {}),
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .where('organization_id', '=', scope.organizationId)
+    .returningAll()
+    .executeTakeFirst();
+  return row && teamView(row);
+}
+
+/** Deletes a team and, by cascade, everything in it (accounts, grants, sessions, team-limited keys). */
+export async function deleteTeam(db: Db, organizationId: string, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('teams')
+    .where('id', '=', id)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export function teamView(row: Team): TeamView {
+  return {
+    id: row.id,
+    name: row.name,
+    allowed_origins: row.allowed_origins,
+    headless_connect: row.headless_connect,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
