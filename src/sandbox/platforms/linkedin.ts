@@ -1,0 +1,330 @@
+/**
+ * LinkedIn: 3-legged OAuth on www.linkedin.com (client credentials in the form body, comma-separated
+ * granted scope, fixed-lifetime refresh tokens). The api.linkedin.com side is in linkedin-api.ts.
+ * Docs: https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow
+ *       https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens
+ *       https://learn.microsoft.com/en-us/linkedin/shared/authentication/token-introspection
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type AuthorizeCheck, registerAuthorize } from '../authorize.ts';
+import { redirectUriAllowed, type SandboxClient } from '../clients.ts';
+import {
+  CODE_FAILURE_TEXT,
+  isFormRequest,
+  redeemCode,
+  redirectWith,
+  secretsEqual,
+  singleValues,
+} from '../oauth.ts';
+import type { SandboxPlatform } from '../platform.ts';
+import type { Sandbox } from '../sandbox.ts';
+import { answeredByScenario } from '../scenarios.ts';
+import type { Grant } from '../store.ts';
+import { registerLinkedInApi, slug } from './linkedin-api.ts';
+
+/** Access tokens live 60 days (expires_in 5184000). */
+const ACCESS_TTL_SECONDS = 5_184_000;
+/** Programmatic refresh tokens live 365 days from the first authorization; refreshing does not extend them. */
+const REFRESH_TTL_SECONDS = 31_536_000;
+/** "The authorization code ... has a lifespan of 30 minutes." */
+const CODE_TTL_SECONDS = 1800;
+/** Refreshing returns the same refresh token unless a scenario says otherwise (its TTL keeps running). */
+const REFRESH_ROTATES = false;
+
+/** Scopes a self-serve or Community Management app can hold; others answer unauthorized_scope_error. */
+const KNOWN_SCOPES = new Set([
+  'openid',
+  'profile',
+  'email',
+  'w_member_social',
+  'r_basicprofile',
+  'r_organization_admin',
+  'rw_organization_admin',
+  'w_organization_social',
+  'r_organization_social',
+  'r_1st_connections_size',
+]);
+
+/** Errors of www.linkedin.com/oauth/v2: RFC 6749 §5.2 `{error, error_description}`. */
+function oauthError(reply: FastifyReply, status: number, error: string, description: string) {
+  return reply.code(status).send({ error, error_description: description });
+}
+
+const SCENARIO_BODIES = {
+  serverError: {
+    status: 500,
+    serviceErrorCode: 0,
+    code: 'INTERNAL_SERVER_ERROR',
+    message: 'Internal Server Error',
+  },
+  rateLimited: {
+    status: 429,
+    serviceErrorCode: 0,
+    code: 'TOO_MANY_REQUESTS',
+    message: 'Resource level throttle limit reached',
+  },
+};
+
+export const linkedin: SandboxPlatform = {
+  id: 'linkedin',
+  name: 'LinkedIn',
+  hosts: ['www.linkedin.com', 'api.linkedin.com'],
+  builtInUsers: [
+    {
+      id: 'li-ada',
+      name: 'Ada Lovelace',
+      targets: [
+        {
+          id: '90000001',
+          name: 'Analytical Engines Ltd',
+          handle: 'analytical-engines',
+          role: 'ADMINISTRATOR',
+        },
+        { id: '90000002', name: 'Note G Publishing', handle: 'note-g', role: 'ADMINISTRATOR' },
+        // Not administered: a role=ADMINISTRATOR query must leave it out.
+        { id: '90000003', name: 'Difference Society', handle: 'difference-society', role: 'ANALYST' },
+      ],
+    },
+    { id: 'li-noah', name: 'Noah Orgless', scenario: { targets: 'none' } },
+  ],
+  newUserId: () => `li-${randomBytes(6).toString('hex')}`,
+  defaultTargets: (userId, userName) => [
+    {
+      id: orgId(`${userId}#1`),
+      name: `${userName} Ventures`,
+      handle: `${slug(userId)}-ventures`,
+      role: 'ADMINISTRATOR',
+    },
+    {
+      id: orgId(`${userId}#2`),
+      name: `${userName} Foundation`,
+      handle: `${slug(userId)}-foundation`,
+      role: 'ADMINISTRATOR',
+    },
+  ],
+  routes(app, sandbox) {
+    registerAuthorize(app, sandbox, ['/www.linkedin.com/oauth/v2/authorization'], {
+      platform: linkedin,
+      codeTtlSeconds: CODE_TTL_SECONDS,
+      check: (query) => checkAuthorize(sandbox, query),
+      approved: (pending, code) => redirectWith(pending.redirectUri, { code, state: pending.state }),
+      // "Cancel" is user_cancelled_authorize, not access_denied (authorization-code-flow doc, "Failed requests").
+      denied: (pending) =>
+        redirectWith(pending.redirectUri, {
+          error: 'user_cancelled_authorize',
+          error_description: 'The user cancelled the authorization',
+          state: pending.state,
+        }),
+      notes: () => [
+        'LinkedIn itself asks for all scopes at once; unticking one here simulates an app not entitled to it.',
+      ],
+    });
+    app.post('/www.linkedin.com/oauth/v2/accessToken', (request, reply) => token(sandbox, request, reply));
+    app.post('/www.linkedin.com/oauth/v2/revoke', (request, reply) => revoke(sandbox, request, reply));
+    app.post('/www.linkedin.com/oauth/v2/introspectToken', (request, reply) =>
+      introspect(sandbox, request, reply),
+    );
+    registerLinkedInApi(app, sandbox);
+  },
+};
+
+function orgId(seed: string): string {
+  return String(10_000_000 + (createHash('sha256').update(seed).digest().readUInt32BE() % 89_999_999));
+}
+
+function checkAuthorize(sandbox: Sandbox, q: Record<string, string>): AuthorizeCheck {
+  const client = sandbox.client('linkedin', q.client_id);
+  if (!client) return { kind: 'page', title: 'Bummer, something went wrong.', message: 'Invalid client_id.' };
+  if (!q.redirect_uri || !redirectUriAllowed(client, q.redirect_uri)) {
+    return {
+      kind: 'page',
+      title: 'Bummer, something went wrong.',
+      message: 'The redirect_uri does not match the registered value.',
+    };
+  }
+  if (q.response_type !== 'code') {
+    return redirectError(q, 'invalid_request', 'Unsupported response_type; only code is supported.');
+  }
+  // URL-encoded, space-delimited.
+  const scopes = (q.scope ?? '').split(' ').filter(Boolean);
+  if (scopes.length === 0) return redirectError(q, 'invalid_request', 'The scope parameter is required.');
+  const unknown = scopes.find((s) => !KNOWN_SCOPES.has(s));
+  if (unknown) {
+    return redirectError(
+      q,
+      'unauthorized_scope_error',
+      `Scope "${unknown}" is not authorized for your application`,
+    );
+  }
+  return {
+    kind: 'ok',
+    request: { clientId: client.clientId, redirectUri: q.redirect_uri, state: q.state, scopes, extra: {} },
+  };
+}
+
+function redirectError(q: Record<string, string>, error: string, description: string): AuthorizeCheck {
+  const location = redirectWith(q.redirect_uri as string, {
+    error,
+    error_description: description,
+    state: q.state,
+  });
+  return { kind: 'redirect', location };
+}
+
+/** client_id and client_secret travel in the form body (authorization-code-flow doc, Step 3). */
+function authenticate(form: Record<string, string>, sandbox: Sandbox) {
+  for (const name of ['client_id', 'client_secret']) {
+    if (!form[name])
+      return {
+        status: 400,
+        error: 'invalid_request',
+        description: `A required parameter "${name}" is missing`,
+      };
+  }
+  const client = sandbox.client('linkedin', form.client_id);
+  if (!client || !secretsEqual(form.client_secret as string, client.clientSecret)) {
+    return { status: 401, error: 'invalid_client', description: 'Client authentication failed' };
+  }
+  return client;
+}
+
+function readForm(request: FastifyRequest, reply: FastifyReply, sandbox: Sandbox) {
+  if (!isFormRequest(request)) {
+    void oauthError(reply, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    return undefined;
+  }
+  const form = singleValues(request.body);
+  const client = authenticate(form, sandbox);
+  if ('error' in client) {
+    void oauthError(reply, client.status, client.error, client.description);
+    return undefined;
+  }
+  return { form, client: client as SandboxClient };
+}
+
+async function token(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply) {
+  const read = readForm(request, reply, sandbox);
+  if (!read) return reply;
+  const { form, client } = read;
+
+  if (form.grant_type === 'authorization_code') {
+    const pendingCode = form.code ? sandbox.store.codes.get(form.code) : undefined;
+    if (
+      await answeredByScenario(
+        sandbox,
+        pendingCode && sandbox.user(pendingCode.userId),
+        reply,
+        SCENARIO_BODIES,
+      )
+    ) {
+      return reply;
+    }
+    const redeemed = redeemCode(sandbox, 'linkedin', {
+      code: form.code,
+      clientId: client.clientId,
+      redirectUri: form.redirect_uri,
+    });
+    if (!redeemed.ok) return oauthError(reply, 400, 'invalid_grant', CODE_FAILURE_TEXT[redeemed.reason]);
+    const grant = sandbox.store.addGrant({
+      platform: 'linkedin',
+      clientId: client.clientId,
+      userId: redeemed.code.userId,
+      scopes: redeemed.code.scopes,
+      createdAt: sandbox.now(),
+      refreshExpiresAt: sandbox.now() + REFRESH_TTL_SECONDS * 1000,
+    });
+    return tokenResponse(sandbox, grant, sandbox.store.addRefreshToken(grant).value);
+  }
+
+  if (form.grant_type === 'refresh_token') {
+    const refresh = form.refresh_token ? sandbox.store.refreshTokens.get(form.refresh_token) : undefined;
+    const grant = refresh && sandbox.store.grants.get(refresh.grantId);
+    const user = grant && sandbox.user(grant.userId);
+    if (await answeredByScenario(sandbox, user, reply, SCENARIO_BODIES)) return reply;
+    if (!refresh || !grant || !user || grant.platform !== 'linkedin' || grant.clientId !== client.clientId) {
+      return oauthError(reply, 400, 'invalid_grant', 'The provided refresh token is invalid.');
+    }
+    if (refresh.revoked || grant.revoked || user.scenario.refreshRevoked) {
+      return oauthError(reply, 400, 'invalid_grant', 'The provided refresh token has been revoked.');
+    }
+    if (grant.refreshExpiresAt !== null && grant.refreshExpiresAt <= sandbox.now()) {
+      return oauthError(reply, 400, 'invalid_grant', 'The provided refresh token has expired.');
+    }
+    const rotates = user.scenario.refreshRotates ?? REFRESH_ROTATES;
+    if (rotates) refresh.revoked = true;
+    return tokenResponse(
+      sandbox,
+      grant,
+      rotates ? sandbox.store.addRefreshToken(grant).value : refresh.value,
+    );
+  }
+
+  return oauthError(
+    reply,
+    400,
+    'unsupported_grant_type',
+    'grant_type must be authorization_code or refresh_token',
+  );
+}
+
+/**
+ * `{access_token, expires_in, refresh_token, refresh_token_expires_in, scope}` with scope COMMA-separated
+ * (a LinkedIn quirk). token_type appears only in OpenID Connect responses (sign-in-with-linkedin-v2 doc).
+ */
+function tokenResponse(sandbox: Sandbox, grant: Grant, refreshToken: string) {
+  const user = sandbox.user(grant.userId);
+  const ttl = user?.scenario.accessTtlSeconds ?? ACCESS_TTL_SECONDS;
+  const access = sandbox.store.addAccessToken(grant, sandbox.expiresAt(ttl), sandbox.now());
+  const refreshLeft = Math.max(
+    0,
+    Math.floor(((grant.refreshExpiresAt ?? sandbox.now()) - sandbox.now()) / 1000),
+  );
+  return {
+    access_token: access.value,
+    expires_in: ttl,
+    refresh_token: refreshToken,
+    refresh_token_expires_in: refreshLeft,
+    scope: grant.scopes.join(','),
+    ...(grant.scopes.includes('openid') ? { token_type: 'Bearer' } : {}),
+  };
+}
+
+/** POST /oauth/v2/revoke (client_id, client_secret, token): the grant and all its tokens end. */
+async function revoke(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply) {
+  const read = readForm(request, reply, sandbox);
+  if (!read) return reply;
+  const { form, client } = read;
+  if (!form.token)
+    return oauthError(reply, 400, 'invalid_request', 'A required parameter "token" is missing');
+  const grantId =
+    sandbox.store.accessTokens.get(form.token)?.grantId ??
+    sandbox.store.refreshTokens.get(form.token)?.grantId;
+  const grant = grantId ? sandbox.store.grants.get(grantId) : undefined;
+  if (grant && grant.platform === 'linkedin' && grant.clientId === client.clientId)
+    sandbox.store.revokeGrant(grant.id);
+  return reply.code(200).send('');
+}
+
+/** POST /oauth/v2/introspectToken (client_id, client_secret, token). */
+async function introspect(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply) {
+  const read = readForm(request, reply, sandbox);
+  if (!read) return reply;
+  const { form, client } = read;
+  const stored = form.token ? sandbox.store.accessTokens.get(form.token) : undefined;
+  const grant = stored && sandbox.store.grants.get(stored.grantId);
+  if (!stored || !grant || grant.platform !== 'linkedin' || grant.clientId !== client.clientId)
+    return { active: false };
+  const checked = sandbox.checkAccessToken('linkedin', form.token);
+  const seconds = (ms: number) => Math.floor(ms / 1000);
+  return {
+    active: checked.ok,
+    client_id: client.clientId,
+    authorized_at: seconds(grant.createdAt),
+    created_at: seconds(stored.issuedAt),
+    status: checked.ok ? 'active' : checked.reason,
+    expires_at: stored.expiresAt === null ? undefined : seconds(stored.expiresAt),
+    scope: grant.scopes.join(','),
+    auth_type: '3L',
+  };
+}
