@@ -39,7 +39,9 @@ export async function startPortico(
   const workers = config.inProcessWorkers ? surfaces.workers(runtime) : [];
   const address = await app.listen({ host: config.host, port: config.port });
   if (config.mode === 'sandbox') {
-    logger.warn('SANDBOX MODE: every platform is served by the built-in simulator; no real account can connect');
+    logger.warn(
+      'SANDBOX MODE: every platform is served by the built-in simulator; no real account can connect',
+    );
   }
   let closed = false;
   return {

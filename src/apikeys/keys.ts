@@ -38,7 +38,10 @@ export interface CreateKeyInput {
   mode: Mode;
 }
 
-export async function createApiKey(db: Db, input: CreateKeyInput): Promise<{ key: string; view: ApiKeyView }> {
+export async function createApiKey(
+  db: Db,
+  input: CreateKeyInput,
+): Promise<{ key: string; view: ApiKeyView }> {
   const alphabetOnly = (s: string) => s.replace(/[-_]/g, '');
   let body = '';
   while (body.length < 40) body += alphabetOnly(randomToken(32));
@@ -60,7 +63,11 @@ export async function createApiKey(db: Db, input: CreateKeyInput): Promise<{ key
 }
 
 /** The principal a presented key stands for, or undefined for a malformed, unknown or revoked key. */
-export async function authenticateKey(db: Db, presented: string, now = new Date()): Promise<Principal | undefined> {
+export async function authenticateKey(
+  db: Db,
+  presented: string,
+  now = new Date(),
+): Promise<Principal | undefined> {
   if (!/^pk_(live|test)_[A-Za-z0-9]{40}$/.test(presented)) return undefined;
   const row = await db
     .selectFrom('api_keys')
@@ -76,7 +83,11 @@ export async function authenticateKey(db: Db, presented: string, now = new Date(
   return { keyId: row.id, organizationId: row.organization_id, teamId: row.team_id, scopes: row.scopes };
 }
 
-export async function listApiKeys(db: Db, organizationId: string, teamId: string | null): Promise<ApiKeyView[]> {
+export async function listApiKeys(
+  db: Db,
+  organizationId: string,
+  teamId: string | null,
+): Promise<ApiKeyView[]> {
   let query = db
     .selectFrom('api_keys')
     .selectAll()

@@ -17,7 +17,11 @@ interface Flags {
 async function organizationOf(runtime: Runtime): Promise<string> {
   const created = await bootstrapIfEmpty(runtime.db, runtime.config.mode);
   if (created) printFirstKey(created.adminKey);
-  const org = await runtime.db.selectFrom('organizations').select('id').orderBy('id').executeTakeFirstOrThrow();
+  const org = await runtime.db
+    .selectFrom('organizations')
+    .select('id')
+    .orderBy('id')
+    .executeTakeFirstOrThrow();
   return org.id;
 }
 
@@ -64,7 +68,9 @@ export async function keysCommand(config: Config, args: string[], flags: Flags):
       console.log(revoked ? `revoked ${id}` : `no live key ${id}`);
       return revoked ? 0 : 1;
     }
-    console.error('usage: portico keys create --name N --scopes a,b [--team T] | keys list | keys revoke <id>');
+    console.error(
+      'usage: portico keys create --name N --scopes a,b [--team T] | keys list | keys revoke <id>',
+    );
     return 2;
   });
 }

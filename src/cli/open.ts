@@ -4,7 +4,10 @@ import { createLogger } from '../http/logging.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 
 export async function withRuntime<T>(config: Config, work: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await createRuntime(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+  const runtime = await createRuntime(
+    config,
+    createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+  );
   try {
     return await work(runtime);
   } finally {

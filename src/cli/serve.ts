@@ -9,7 +9,12 @@ export async function serveCommand(config: Config): Promise<number> {
   const portico = await startPortico(config, logger);
   if (portico.bootstrapped) printFirstKey(portico.bootstrapped.adminKey);
   logger.info(
-    { url: portico.url, public_url: config.publicUrl, mode: config.mode, storage: portico.runtime.storage.kind },
+    {
+      url: portico.url,
+      public_url: config.publicUrl,
+      mode: config.mode,
+      storage: portico.runtime.storage.kind,
+    },
     `Portico is listening; API reference at ${config.publicUrl}/docs`,
   );
   await new Promise<void>((resolve) => {

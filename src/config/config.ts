@@ -62,7 +62,11 @@ export function loadDotEnv(file = '.env'): void {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const host = text(env, 'PORTICO_HOST', '127.0.0.1');
   const port = integer(env, 'PORTICO_PORT', 3000, 0, 65535);
-  const publicUrl = httpUrl(env, 'PORTICO_PUBLIC_URL', `http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  const publicUrl = httpUrl(
+    env,
+    'PORTICO_PUBLIC_URL',
+    `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+  );
   const databaseUrl = optional(env, 'DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// connection string');
@@ -98,7 +102,13 @@ function text(env: Record<string, string | undefined>, name: string, fallback: s
   return optional(env, name) ?? fallback;
 }
 
-function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number) {
+function integer(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+) {
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {

@@ -15,11 +15,15 @@ export const apiErrors = {
   NOT_FOUND: { status: 404, meaning: 'The resource does not exist, or this API key may not see it.' },
   ROUTE_NOT_FOUND: { status: 404, meaning: 'No endpoint has this path.' },
   NOT_ENABLED: { status: 404, meaning: 'Headless connect is turned off for this instance or team.' },
-  METHOD_NOT_ALLOWED: { status: 405, meaning: 'The path exists but not for this method; `Allow` lists the methods.' },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    meaning: 'The path exists but not for this method; `Allow` lists the methods.',
+  },
   INVALID_JSON: { status: 400, meaning: 'The body is not valid JSON.' },
   VALIDATION_FAILED: {
     status: 422,
-    meaning: 'A field is missing or wrong; `details.field` names the first one and `details.issues` lists all.',
+    meaning:
+      'A field is missing or wrong; `details.field` names the first one and `details.issues` lists all.',
   },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body is larger than the limit (1 MiB).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The body is not `application/json`.' },
@@ -63,7 +67,8 @@ export const connectErrors = {
   access_denied: 'The user declined on the platform’s consent screen.',
   not_enough_permissions: 'The user did not grant every permission Portico needs to publish.',
   no_targets: 'The user has nothing to publish to here (no Pages, organizations, channels...).',
-  invalid_state: 'The callback’s state matches no connect session: forged, mistyped or from another instance.',
+  invalid_state:
+    'The callback’s state matches no connect session: forged, mistyped or from another instance.',
   session_used: 'The connect session was already completed; a link works once.',
   session_expired: 'The connect session was older than 15 minutes.',
   platform_error: 'The platform refused or garbled a request while connecting.',

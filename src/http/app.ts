@@ -17,6 +17,7 @@ import { ErrorEnvelope } from './envelope.ts';
 import { installErrorHandling } from './errors.ts';
 import { installIdempotency } from './idempotency.ts';
 import { installMetrics } from './metrics.ts';
+import { validatorCompiler } from './validation.ts';
 import { AccountSchema } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -40,12 +41,14 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
     trustProxy: runtime.config.env.PORTICO_TRUST_PROXY === 'true',
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : newId('req');
+      return typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(incoming)
+        ? incoming
+        : newId('req');
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.setValidatorCompiler(validatorCompiler);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return payload;
@@ -73,6 +76,8 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
       },
       security: [{ bearer: [] }, { apiKey: [] }],
     },
+    // Only tagged routes are the API; the sandbox simulator and operations endpoints stay out.
+    hideUntagged: true,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -30,16 +30,23 @@ export function requireApiKey(app: FastifyInstance, db: Db): void {
   app.addHook('onRequest', async (request) => {
     const key = presentedKey(request);
     if (!key) {
-      throw new ApiError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>" or "x-api-key: <key>"');
+      throw new ApiError(
+        'UNAUTHENTICATED',
+        'Send an API key as "Authorization: Bearer <key>" or "x-api-key: <key>"',
+      );
     }
     const principal = await authenticateKey(db, key);
     if (!principal) throw new ApiError('UNAUTHENTICATED', 'The API key is unknown or revoked');
     request.principal = principal;
     const required = request.routeOptions.config.scope;
     if (required && !hasScope(principal.scopes, required)) {
-      throw new ApiError('INSUFFICIENT_SCOPE', `This endpoint needs an API key with the "${required}" scope`, {
-        required_scope: required,
-      });
+      throw new ApiError(
+        'INSUFFICIENT_SCOPE',
+        `This endpoint needs an API key with the "${required}" scope`,
+        {
+          required_scope: required,
+        },
+      );
     }
   });
 }

@@ -19,7 +19,11 @@ export function ok<T>(request: FastifyRequest, data: T, extra?: Partial<Meta>) {
 export const MetaSchema = Type.Object({
   request_id: Type.String(),
   timestamp: Type.String({ format: 'date-time' }),
-  next_cursor: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page.' })),
+  next_cursor: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as `cursor` for the next page; null on the last page.',
+    }),
+  ),
 });
 
 export function Envelope(data: TSchema) {

@@ -37,9 +37,17 @@ export function installErrorHandling(app: FastifyInstance): void {
     const allowed = METHODS.filter((m) => known.find(m, path));
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '));
-      return sendError(request, reply, new ApiError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, { allowed }));
+      return sendError(
+        request,
+        reply,
+        new ApiError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, { allowed }),
+      );
     }
-    return sendError(request, reply, new ApiError('ROUTE_NOT_FOUND', `No endpoint ${request.method} ${path}`));
+    return sendError(
+      request,
+      reply,
+      new ApiError('ROUTE_NOT_FOUND', `No endpoint ${request.method} ${path}`),
+    );
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -57,7 +65,11 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
       statusCode: error.status,
       message: error.message,
       error: error.code,
-      issues: issues.map((i) => ({ code: i.keyword ?? error.code.toLowerCase(), message: i.message, path: [i.field] })),
+      issues: issues.map((i) => ({
+        code: i.keyword ?? error.code.toLowerCase(),
+        message: i.message,
+        path: [i.field],
+      })),
     });
   }
   return reply.send({
@@ -84,7 +96,9 @@ function toApiError(error: FastifyError): ApiError {
   if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
     return new ApiError('INVALID_JSON', 'The request body is not valid JSON');
   }
-  const byStatus = Object.entries(apiErrors).find(([, e]) => e.status === error.statusCode && error.statusCode < 500);
+  const byStatus = Object.entries(apiErrors).find(
+    ([, e]) => e.status === error.statusCode && error.statusCode < 500,
+  );
   if (byStatus) return new ApiError(byStatus[0] as ApiErrorCode, error.message);
   return new ApiError('INTERNAL_ERROR', 'Something went wrong inside Portico; the request id is in its logs');
 }

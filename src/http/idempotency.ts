@@ -35,7 +35,9 @@ export function installIdempotency(app: FastifyInstance, runtime: Runtime): void
     const key = keyOf(request);
     if (!key) return;
     const apiKeyId = principalOf(request).keyId;
-    const requestHash = sha256Hex(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`);
+    const requestHash = sha256Hex(
+      `${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`,
+    );
     const now = runtime.now();
     await db
       .deleteFrom('idempotency_records')
@@ -45,7 +47,12 @@ export function installIdempotency(app: FastifyInstance, runtime: Runtime): void
       .execute();
     const claimed = await db
       .insertInto('idempotency_records')
-      .values({ api_key_id: apiKeyId, key, request_hash: requestHash, expires_at: new Date(now.getTime() + TTL_MS) })
+      .values({
+        api_key_id: apiKeyId,
+        key,
+        request_hash: requestHash,
+        expires_at: new Date(now.getTime() + TTL_MS),
+      })
       .onConflict((oc) => oc.doNothing())
       .returning('key')
       .executeTakeFirst();
@@ -60,10 +67,16 @@ export function installIdempotency(app: FastifyInstance, runtime: Runtime): void
       .where('key', '=', key)
       .executeTakeFirstOrThrow();
     if (record.request_hash !== requestHash) {
-      throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request');
+      throw new ApiError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used with a different request',
+      );
     }
     if (record.status_code === null || record.response_body === null) {
-      throw new ApiError('IDEMPOTENCY_REQUEST_IN_PROGRESS', 'A request with this Idempotency-Key is still running');
+      throw new ApiError(
+        'IDEMPOTENCY_REQUEST_IN_PROGRESS',
+        'A request with this Idempotency-Key is still running',
+      );
     }
     const stored = keyring.decrypt(String(record.response_body), `idempotency:${apiKeyId}:${key}`);
     reply.header('idempotent-replayed', 'true').header('content-type', 'application/json; charset=utf-8');
@@ -81,7 +94,11 @@ export function installIdempotency(app: FastifyInstance, runtime: Runtime): void
       .where('status_code', 'is', null);
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
       // Nothing worth replaying: free the key so a retry can run.
-      await db.deleteFrom('idempotency_records').where('api_key_id', '=', apiKeyId).where('key', '=', key).execute();
+      await db
+        .deleteFrom('idempotency_records')
+        .where('api_key_id', '=', apiKeyId)
+        .where('key', '=', key)
+        .execute();
       return payload;
     }
     const sealed = keyring.encrypt(payload, `idempotency:${apiKeyId}:${key}`);

@@ -6,7 +6,10 @@ export interface Metrics {
   registry: Registry;
   connects: Counter<'platform' | 'outcome'>;
   refreshes: Counter<'platform' | 'outcome'>;
-  http: { duration: Histogram<'method' | 'route' | 'status'>; requests: Counter<'method' | 'route' | 'status'> };
+  http: {
+    duration: Histogram<'method' | 'route' | 'status'>;
+    requests: Counter<'method' | 'route' | 'status'>;
+  };
 }
 
 export function createMetrics(): Metrics {

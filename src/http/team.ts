@@ -13,6 +13,10 @@ export async function teamOf(db: Db, request: FastifyRequest, requested: string 
   const principal = principalOf(request);
   const id = requested ?? principal.teamId;
   const team = id ? await findTeam(db, principal, id) : await defaultTeam(db, principal.organizationId);
-  if (!team) throw new ApiError('NOT_FOUND', id ? `No team ${id}` : 'The organization has no team', { resource: 'team', id });
+  if (!team)
+    throw new ApiError('NOT_FOUND', id ? `No team ${id}` : 'The organization has no team', {
+      resource: 'team',
+      id,
+    });
   return team;
 }

@@ -18,8 +18,17 @@ function asMigration(step: { statements: string[] }): Migration {
 }
 
 export async function migrate(db: Kysely<never>): Promise<string[]> {
-  const migrations = Object.fromEntries(Object.entries(steps).map(([name, step]) => [name, asMigration(step)]));
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const migrations = Object.fromEntries(
+    Object.entries(steps).map(([name, step]) => [name, asMigration(step)]),
+  );
+  // Kysely looks for its bookkeeping tables in every schema unless told which: name ours, so databases
+  // holding several Portico schemas (tests, shared clusters) never see each other's migration state.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: rows[0]?.schema ?? 'public',
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

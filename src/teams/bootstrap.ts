@@ -21,9 +21,17 @@ export async function bootstrapIfEmpty(db: Db, mode: Mode): Promise<Bootstrapped
     const existing = await trx.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
     if (existing) return undefined;
     const organizationId = newId('org');
-    await trx.insertInto('organizations').values({ id: organizationId, name: 'Default organization' }).execute();
+    await trx
+      .insertInto('organizations')
+      .values({ id: organizationId, name: 'Default organization' })
+      .execute();
     const team = await createTeam(trx, organizationId, { name: 'Default team' });
-    const { key } = await createApiKey(trx, { organizationId, name: 'First admin key', scopes: ['admin'], mode });
+    const { key } = await createApiKey(trx, {
+      organizationId,
+      name: 'First admin key',
+      scopes: ['admin'],
+      mode,
+    });
     return { organizationId, teamId: team.id, adminKey: key };
   });
 }

@@ -28,7 +28,8 @@ export function checkReturnUrl(value: string, allowedOrigins: readonly string[],
   } catch {
     throw invalidField(field, 'must be an absolute http(s) URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidField(field, 'must be an absolute http(s) URL');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw invalidField(field, 'must be an absolute http(s) URL');
   if (url.username || url.password) throw invalidField(field, 'must not contain credentials');
   if (allowedOrigins.length > 0 && !allowedOrigins.includes(url.origin)) {
     throw invalidField(field, `must be on one of the team's allowed origins (${allowedOrigins.join(', ')})`);

@@ -80,7 +80,9 @@ export async function updateTeam(db: Db, scope: TeamScope, id: string, changes: 
     .updateTable('teams')
     .set({
       ...(changes.name !== undefined ? { name: changes.name } : {}),
-      ...(changes.allowed_origins !== undefined ? { allowed_origins: JSON.stringify(changes.allowed_origins) } : {}),
+      ...(changes.allowed_origins !== undefined
+        ? { allowed_origins: JSON.stringify(changes.allowed_origins) }
+        : {}),
       ...(changes.headless_connect !== undefined ? { headless_connect: changes.headless_connect } : {}),
       updated_at: new Date(),
     })

@@ -26,7 +26,10 @@ for (const backend of BACKENDS) {
       const key: string = body.data.key;
       assert.match(key, /^pk_test_/);
       const rows = await portico.runtime.db.selectFrom('api_keys').selectAll().execute();
-      assert.ok(rows.every((row) => !JSON.stringify(row).includes(key)), 'the key itself is not stored');
+      assert.ok(
+        rows.every((row) => !JSON.stringify(row).includes(key)),
+        'the key itself is not stored',
+      );
       const row = rows.find((r) => r.id === body.data.api_key.id)!;
       assert.equal(row.prefix, key.slice(0, 16));
       assert.equal(row.hash.length, 64);
@@ -87,12 +90,18 @@ for (const backend of BACKENDS) {
     });
 
     test('a team-limited admin key only creates keys for its own team', async () => {
-      const other = (await (await portico.api('/v1/teams', { method: 'POST', json: { name: 'Other' } })).json()) as any;
-      const limited = (await createKey({ name: 'team admin', scopes: ['admin'], team_id: portico.teamId })).body.data;
+      const other = (await (
+        await portico.api('/v1/teams', { method: 'POST', json: { name: 'Other' } })
+      ).json()) as any;
+      const limited = (await createKey({ name: 'team admin', scopes: ['admin'], team_id: portico.teamId }))
+        .body.data;
       assert.equal(limited.api_key.team_id, portico.teamId);
       const own = await createKey({ name: 'child', scopes: ['social:read'] }, limited.key);
       assert.equal(own.body.data.api_key.team_id, portico.teamId);
-      const foreign = await createKey({ name: 'x', scopes: ['social:read'], team_id: other.data.id }, limited.key);
+      const foreign = await createKey(
+        { name: 'x', scopes: ['social:read'], team_id: other.data.id },
+        limited.key,
+      );
       assert.equal(foreign.res.status, 404);
     });
   });

@@ -15,7 +15,9 @@ function run(args: string[], env: Record<string, string>) {
   });
 }
 
-async function finished(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function finished(
+  child: ChildProcess,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => {

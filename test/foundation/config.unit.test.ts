@@ -15,7 +15,10 @@ describe('configuration', () => {
   });
 
   test('the public URL loses its trailing slash', () => {
-    assert.equal(loadConfig({ PORTICO_PUBLIC_URL: 'https://connect.example.com/' }).publicUrl, 'https://connect.example.com');
+    assert.equal(
+      loadConfig({ PORTICO_PUBLIC_URL: 'https://connect.example.com/' }).publicUrl,
+      'https://connect.example.com',
+    );
   });
 
   const wrong: Array<[string, string, RegExp]> = [
@@ -34,7 +37,8 @@ describe('configuration', () => {
     test(`${variable}=${value} stops the start with a line naming the variable`, () => {
       assert.throws(
         () => loadConfig({ [variable]: value }),
-        (error: unknown) => error instanceof ConfigError && error.variable === variable && message.test(error.message),
+        (error: unknown) =>
+          error instanceof ConfigError && error.variable === variable && message.test(error.message),
       );
     });
   }

@@ -49,7 +49,10 @@ describe('error responses', () => {
   });
 
   test('a body over 1 MiB is 413 PAYLOAD_TOO_LARGE', async () => {
-    const res = await portico.api('/v1/teams', { method: 'POST', json: { name: 'x'.repeat(1024 * 1024 + 10) } });
+    const res = await portico.api('/v1/teams', {
+      method: 'POST',
+      json: { name: 'x'.repeat(1024 * 1024 + 10) },
+    });
     await expectError(res, 413, 'PAYLOAD_TOO_LARGE');
   });
 

@@ -22,7 +22,11 @@ for (const backend of BACKENDS) {
       assert.equal(second.status, 201);
       assert.equal(second.headers.get('idempotent-replayed'), 'true');
       assert.deepEqual(await second.json(), firstBody);
-      const teams = await portico.runtime.db.selectFrom('teams').select('id').where('name', '=', 'Once').execute();
+      const teams = await portico.runtime.db
+        .selectFrom('teams')
+        .select('id')
+        .where('name', '=', 'Once')
+        .execute();
       assert.equal(teams.length, 1);
     });
 
@@ -41,7 +45,9 @@ for (const backend of BACKENDS) {
 
     test('keys are per API key: another key may use the same value', async () => {
       const other = (
-        (await (await portico.api('/v1/api-keys', { method: 'POST', json: { name: 'o', scopes: ['admin'] } })).json()) as any
+        (await (
+          await portico.api('/v1/api-keys', { method: 'POST', json: { name: 'o', scopes: ['admin'] } })
+        ).json()) as any
       ).data.key;
       await post('shared-value', { name: 'Mine' });
       const res = await portico.api('/v1/teams', {

@@ -63,7 +63,9 @@ describe('logs', () => {
       PORTICO_ENCRYPTION_KEYS: generateKeySpec('t'),
       PORTICO_LOG_LEVEL: 'info',
     });
-    portico = await startPortico(config, createLogger('info', sink), { storage: await openTestStorage('pglite') });
+    portico = await startPortico(config, createLogger('info', sink), {
+      storage: await openTestStorage('pglite'),
+    });
   });
   after(() => portico.close());
 

@@ -5,7 +5,10 @@ import { startTestPortico, type TestPortico } from '../support/portico.ts';
 describe('rate limits', () => {
   let portico: TestPortico;
   before(async () => {
-    portico = await startTestPortico('pglite', { PORTICO_RATE_LIMIT_API: '3', PORTICO_RATE_LIMIT_PUBLIC: '2' });
+    portico = await startTestPortico('pglite', {
+      PORTICO_RATE_LIMIT_API: '3',
+      PORTICO_RATE_LIMIT_PUBLIC: '2',
+    });
   });
   after(() => portico.close());
 

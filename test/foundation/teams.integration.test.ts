@@ -28,7 +28,10 @@ for (const backend of BACKENDS) {
       assert.equal(read.data.name, 'Marketing');
 
       const patched = await json(
-        await portico.api(`/v1/teams/${team.id}`, { method: 'PATCH', json: { name: 'Growth', headless_connect: false } }),
+        await portico.api(`/v1/teams/${team.id}`, {
+          method: 'PATCH',
+          json: { name: 'Growth', headless_connect: false },
+        }),
       );
       assert.equal(patched.data.name, 'Growth');
       assert.equal(patched.data.headless_connect, false);
@@ -42,19 +45,27 @@ for (const backend of BACKENDS) {
       const missing = await json(await portico.api('/v1/teams', { method: 'POST', json: {} }));
       assert.equal(missing.error.code, 'VALIDATION_FAILED');
       assert.equal(missing.error.details.field, 'name');
-      const extra = await json(await portico.api('/v1/teams', { method: 'POST', json: { name: 'a', colour: 'red' } }));
+      const extra = await json(
+        await portico.api('/v1/teams', { method: 'POST', json: { name: 'a', colour: 'red' } }),
+      );
       assert.equal(extra.error.details.field, 'colour');
-      const origin = await portico.api('/v1/teams', { method: 'POST', json: { name: 'a', allowed_origins: ['ftp://x'] } });
+      const origin = await portico.api('/v1/teams', {
+        method: 'POST',
+        json: { name: 'a', allowed_origins: ['ftp://x'] },
+      });
       assert.equal(origin.status, 422);
       assert.equal((await json(origin)).error.details.field, 'allowed_origins.0');
     });
 
     test('lists page with a cursor', async () => {
-      for (const name of ['p1', 'p2', 'p3']) await portico.api('/v1/teams', { method: 'POST', json: { name } });
+      for (const name of ['p1', 'p2', 'p3'])
+        await portico.api('/v1/teams', { method: 'POST', json: { name } });
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: any = await json(await portico.api(`/v1/teams?limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+        const page: any = await json(
+          await portico.api(`/v1/teams?limit=2${cursor ? `&cursor=${cursor}` : ''}`),
+        );
         assert.ok(page.data.length <= 2);
         seen.push(...page.data.map((t: any) => t.id));
         cursor = page.meta.next_cursor;
@@ -69,12 +80,18 @@ for (const backend of BACKENDS) {
       const b = (await json(await portico.api('/v1/teams', { method: 'POST', json: { name: 'B' } }))).data;
       const key = (
         await json(
-          await portico.api('/v1/api-keys', { method: 'POST', json: { name: 'a-only', scopes: ['admin'], team_id: a.id } }),
+          await portico.api('/v1/api-keys', {
+            method: 'POST',
+            json: { name: 'a-only', scopes: ['admin'], team_id: a.id },
+          }),
         )
       ).data.key;
       assert.equal((await portico.api(`/v1/teams/${a.id}`, { key })).status, 200);
       assert.equal((await portico.api(`/v1/teams/${b.id}`, { key })).status, 404);
-      assert.equal((await portico.api(`/v1/teams/${b.id}`, { key, method: 'PATCH', json: { name: 'x' } })).status, 404);
+      assert.equal(
+        (await portico.api(`/v1/teams/${b.id}`, { key, method: 'PATCH', json: { name: 'x' } })).status,
+        404,
+      );
       assert.equal((await portico.api(`/v1/teams/${b.id}`, { key, method: 'DELETE' })).status, 404);
       const list = await json(await portico.api('/v1/teams', { key }));
       assert.deepEqual(
@@ -90,7 +107,12 @@ for (const backend of BACKENDS) {
     test('deleting a team revokes the keys limited to it', async () => {
       const t = (await json(await portico.api('/v1/teams', { method: 'POST', json: { name: 'temp' } }))).data;
       const key = (
-        await json(await portico.api('/v1/api-keys', { method: 'POST', json: { name: 'k', scopes: ['social:read'], team_id: t.id } }))
+        await json(
+          await portico.api('/v1/api-keys', {
+            method: 'POST',
+            json: { name: 'k', scopes: ['social:read'], team_id: t.id },
+          }),
+        )
       ).data.key;
       assert.equal((await portico.api('/v1/teams', { key })).status, 200);
       await portico.api(`/v1/teams/${t.id}`, { method: 'DELETE' });

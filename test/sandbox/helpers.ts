@@ -50,7 +50,6 @@ export function postForm(url: string, form: Record<string, string>, headers: Rec
 }
 
 /** Parsed JSON as the assertions read it: the shapes are what the tests check. */
-// biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary platform JSON
 export type Json = any;
 
 export async function json(response: Response): Promise<Json> {

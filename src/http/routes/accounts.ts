@@ -16,7 +16,9 @@ export const AccountSchema = Type.Object(
     id: Type.String(),
     team_id: Type.String(),
     platform: Type.String(),
-    target_type: Type.String({ description: 'profile, page, organization, channel, location, server, workspace, board or blog' }),
+    target_type: Type.String({
+      description: 'profile, page, organization, channel, location, server, workspace, board or blog',
+    }),
     platform_account_id: Type.String({ description: 'The platform’s own id of the target.' }),
     display_name: Type.String(),
     username: Type.Union([Type.String(), Type.Null()]),
@@ -39,7 +41,10 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
   const { db } = runtime;
 
   async function findAccount(team: Team, id: string) {
-    const row = await accountsWithGrant(db).where('accounts.id', '=', id).where('accounts.team_id', '=', team.id).executeTakeFirst();
+    const row = await accountsWithGrant(db)
+      .where('accounts.id', '=', id)
+      .where('accounts.team_id', '=', team.id)
+      .executeTakeFirst();
     if (!row) throw new ApiError('NOT_FOUND', `No account ${id}`, { resource: 'account', id });
     return row;
   }
@@ -58,7 +63,13 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
               ...PageQuery,
               ...TeamQuery,
               platform: Type.Optional(Type.String({ maxLength: 40 })),
-              status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('needs_reauth'), Type.Literal('disconnected')])),
+              status: Type.Optional(
+                Type.Union([
+                  Type.Literal('active'),
+                  Type.Literal('needs_reauth'),
+                  Type.Literal('disconnected'),
+                ]),
+              ),
             },
             {
               patternProperties: { '^metadata\\.[A-Za-z0-9_.-]{1,40}$': Type.String({ maxLength: 500 }) },
@@ -74,16 +85,27 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         const limit = request.query.limit ?? 25;
         let select = accountsWithGrant(db).where('accounts.team_id', '=', team.id);
         if (request.query.platform) {
-          select = select.where('accounts.platform', '=', findPlatform(request.query.platform)?.id ?? request.query.platform);
+          select = select.where(
+            'accounts.platform',
+            '=',
+            findPlatform(request.query.platform)?.id ?? request.query.platform,
+          );
         }
         if (request.query.status) select = select.where('accounts.status', '=', request.query.status);
         for (const [name, value] of Object.entries(query)) {
           if (name.startsWith('metadata.') && value !== undefined) {
-            select = select.where(sql`accounts.metadata ->> ${name.slice('metadata.'.length)}`, '=', String(value));
+            select = select.where(
+              sql`accounts.metadata ->> ${name.slice('metadata.'.length)}`,
+              '=',
+              String(value),
+            );
           }
         }
         if (request.query.cursor) select = select.where('accounts.id', '>', request.query.cursor);
-        const rows = await select.orderBy('accounts.id').limit(limit + 1).execute();
+        const rows = await select
+          .orderBy('accounts.id')
+          .limit(limit + 1)
+          .execute();
         const items = rows.slice(0, limit).map(viewOfJoined);
         return ok(request, items, { next_cursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null });
       },
@@ -113,7 +135,8 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         config: { scope: 'social:read' },
         schema: {
           tags: ['Accounts'],
-          summary: 'Get a currently valid access token for the account (refreshed first when it expires within a minute)',
+          summary:
+            'Get a currently valid access token for the account (refreshed first when it expires within a minute)',
           params: IdParams,
           querystring: Type.Object(TeamQuery),
           response: {
@@ -137,11 +160,16 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         const account = await findAccount(team, request.params.id);
         if (account.paused) throw new ApiError('ACCOUNT_PAUSED', 'The account is paused; resume it first');
         if (account.status !== 'active') {
-          throw new ApiError('REAUTH_REQUIRED', 'The account needs to be reconnected', { status: account.status });
+          throw new ApiError('REAUTH_REQUIRED', 'The account needs to be reconnected', {
+            status: account.status,
+          });
         }
         const fresh = await freshAccessToken(runtime, account);
         if (!fresh.ok) {
-          throw new ApiError(fresh.reason === 'reauth_required' ? 'REAUTH_REQUIRED' : 'PLATFORM_UNAVAILABLE', fresh.message);
+          throw new ApiError(
+            fresh.reason === 'reauth_required' ? 'REAUTH_REQUIRED' : 'PLATFORM_UNAVAILABLE',
+            fresh.message,
+          );
         }
         reply.header('cache-control', 'no-store');
         return ok(request, {

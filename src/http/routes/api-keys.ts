@@ -15,7 +15,9 @@ const ApiKeySchema = Type.Object(
     name: Type.String(),
     prefix: Type.String({ description: 'The first characters of the key, to recognise it.' }),
     scopes: Type.Array(Type.String()),
-    team_id: Type.Union([Type.String(), Type.Null()], { description: 'Set when the key sees only this team.' }),
+    team_id: Type.Union([Type.String(), Type.Null()], {
+      description: 'Set when the key sees only this team.',
+    }),
     created_at: Type.String({ format: 'date-time' }),
     last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   },
@@ -37,14 +39,22 @@ export function apiKeyRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
           body: Type.Object(
             {
               name: Type.String({ minLength: 1, maxLength: 200 }),
-              scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1, uniqueItems: true }),
-              team_id: Type.Optional(Type.String({ maxLength: 64, description: 'Limit the key to this team.' })),
+              scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), {
+                minItems: 1,
+                uniqueItems: true,
+              }),
+              team_id: Type.Optional(
+                Type.String({ maxLength: 64, description: 'Limit the key to this team.' }),
+              ),
             },
             { additionalProperties: false },
           ),
           response: {
             201: Envelope(
-              Type.Object({ key: Type.String({ description: 'Shown once; store it now.' }), api_key: Type.Ref('ApiKey') }),
+              Type.Object({
+                key: Type.String({ description: 'Shown once; store it now.' }),
+                api_key: Type.Ref('ApiKey'),
+              }),
             ),
             ...errorResponses(404, 422),
           },
@@ -92,13 +102,19 @@ export function apiKeyRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
           tags: ['API keys'],
           summary: 'Revoke an API key, at once',
           params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-          response: { 200: Envelope(Type.Object({ id: Type.String(), revoked: Type.Boolean() })), ...errorResponses(404) },
+          response: {
+            200: Envelope(Type.Object({ id: Type.String(), revoked: Type.Boolean() })),
+            ...errorResponses(404),
+          },
         },
       },
       async (request) => {
         const principal = principalOf(request);
         if (!(await revokeApiKey(db, principal.organizationId, principal.teamId, request.params.id))) {
-          throw new ApiError('NOT_FOUND', `No API key ${request.params.id}`, { resource: 'api_key', id: request.params.id });
+          throw new ApiError('NOT_FOUND', `No API key ${request.params.id}`, {
+            resource: 'api_key',
+            id: request.params.id,
+          });
         }
         return ok(request, { id: request.params.id, revoked: true });
       },

@@ -15,10 +15,14 @@ import { principalOf } from '../auth.ts';
 import { Envelope, errorResponses, ok } from '../envelope.ts';
 import { teamOf } from '../team.ts';
 
-export const Metadata = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$' }), Type.String({ maxLength: 500 }), {
-  maxProperties: 20,
-  description: 'Your own identifiers (user, customer...), copied onto every account this connect creates.',
-});
+export const Metadata = Type.Record(
+  Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$' }),
+  Type.String({ maxLength: 500 }),
+  {
+    maxProperties: 20,
+    description: 'Your own identifiers (user, customer...), copied onto every account this connect creates.',
+  },
+);
 
 export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
   const { db } = runtime;
@@ -35,10 +39,19 @@ export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
             Type.Object(
               {
                 return_url: Type.Optional(
-                  Type.String({ maxLength: 2048, description: 'Where the user lands afterwards, with ?connected=<n>&platform=<p> or ?error=<code>&platform=<p>.' }),
+                  Type.String({
+                    maxLength: 2048,
+                    description:
+                      'Where the user lands afterwards, with ?connected=<n>&platform=<p> or ?error=<code>&platform=<p>.',
+                  }),
                 ),
                 metadata: Type.Optional(Metadata),
-                team_id: Type.Optional(Type.String({ maxLength: 64, description: 'For organization-wide keys; default: the organization’s first team.' })),
+                team_id: Type.Optional(
+                  Type.String({
+                    maxLength: 64,
+                    description: 'For organization-wide keys; default: the organization’s first team.',
+                  }),
+                ),
               },
               { additionalProperties: false },
             ),
@@ -47,9 +60,13 @@ export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
             201: Envelope(
               Type.Object({
                 platform: Type.String(),
-                connect_url: Type.String({ description: 'Send the user here. Its `state` parameter is the state token.' }),
+                connect_url: Type.String({
+                  description: 'Send the user here. Its `state` parameter is the state token.',
+                }),
                 expires_at: Type.String({ format: 'date-time' }),
-                state_token: Type.String({ description: 'Poll GET /v1/social/connect/{state_token} with it.' }),
+                state_token: Type.String({
+                  description: 'Poll GET /v1/social/connect/{state_token} with it.',
+                }),
               }),
             ),
             ...errorResponses(404, 422),
@@ -64,9 +81,13 @@ export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         }
         const platform = findPlatform(request.params.platform);
         if (!platform) {
-          throw new ApiError('UNSUPPORTED_PLATFORM', `"${request.params.platform}" is not a supported platform`, {
-            supported: supportedPlatforms(),
-          });
+          throw new ApiError(
+            'UNSUPPORTED_PLATFORM',
+            `"${request.params.platform}" is not a supported platform`,
+            {
+              supported: supportedPlatforms(),
+            },
+          );
         }
         const oauthApp = await resolveOAuthApp(runtime, team.id, platform);
         if (!oauthApp) {
@@ -74,7 +95,10 @@ export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
             platform: platform.id,
           });
         }
-        const returnUrl = body.return_url !== undefined ? checkReturnUrl(body.return_url, team.allowed_origins, 'return_url') : undefined;
+        const returnUrl =
+          body.return_url !== undefined
+            ? checkReturnUrl(body.return_url, team.allowed_origins, 'return_url')
+            : undefined;
         const opened = await openConnectSession(runtime, {
           teamId: team.id,
           platform,
@@ -119,20 +143,31 @@ export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       async (request) => {
         const principal = principalOf(request);
         const session = await findSessionByState(runtime, request.params.state_token);
-        const team = session && (await db
-          .selectFrom('teams')
-          .select(['id', 'organization_id'])
-          .where('id', '=', session.team_id)
-          .executeTakeFirst());
+        const team =
+          session &&
+          (await db
+            .selectFrom('teams')
+            .select(['id', 'organization_id'])
+            .where('id', '=', session.team_id)
+            .executeTakeFirst());
         const visible =
-          team && team.organization_id === principal.organizationId && (!principal.teamId || principal.teamId === team.id);
+          team &&
+          team.organization_id === principal.organizationId &&
+          (!principal.teamId || principal.teamId === team.id);
         if (!session || !visible) {
-          throw new ApiError('NOT_FOUND', 'No connect session has this state token', { resource: 'connect_session' });
+          throw new ApiError('NOT_FOUND', 'No connect session has this state token', {
+            resource: 'connect_session',
+          });
         }
         const status = visibleStatus(session, runtime.now());
         const accounts =
           status === 'connected' && session.account_ids.length > 0
-            ? (await accountsWithGrant(db).where('accounts.id', 'in', session.account_ids).orderBy('accounts.id').execute()).map(viewOfJoined)
+            ? (
+                await accountsWithGrant(db)
+                  .where('accounts.id', 'in', session.account_ids)
+                  .orderBy('accounts.id')
+                  .execute()
+              ).map(viewOfJoined)
             : undefined;
         const code = session.error_code ?? (status === 'expired' ? 'session_expired' : undefined);
         return ok(request, {
@@ -141,7 +176,12 @@ export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
           expires_at: session.expires_at.toISOString(),
           ...(accounts ? { accounts } : {}),
           ...(code
-            ? { error: { code, message: session.error_message ?? connectErrors[code as keyof typeof connectErrors] ?? code } }
+            ? {
+                error: {
+                  code,
+                  message: session.error_message ?? connectErrors[code as keyof typeof connectErrors] ?? code,
+                },
+              }
             : {}),
         });
       },

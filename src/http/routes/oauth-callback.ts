@@ -6,7 +6,8 @@ import { returnLocation } from '../../connect/return.ts';
 import type { Runtime } from '../../runtime.ts';
 
 /** The page has no scripts, no frames and no outside resources. */
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export function oauthCallbackRoutes(runtime: Runtime): FastifyPluginAsync {
   return async (app) => {

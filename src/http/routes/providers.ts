@@ -17,9 +17,12 @@ const TeamQuery = Type.Object({ team_id: Type.Optional(Type.String({ maxLength: 
 const ProviderSchema = Type.Object({
   platform: Type.String(),
   configured: Type.Boolean(),
-  source: Type.Union([Type.Literal('team'), Type.Literal('environment'), Type.Literal('sandbox'), Type.Null()], {
-    description: 'Where the OAuth app in use comes from.',
-  }),
+  source: Type.Union(
+    [Type.Literal('team'), Type.Literal('environment'), Type.Literal('sandbox'), Type.Null()],
+    {
+      description: 'Where the OAuth app in use comes from.',
+    },
+  ),
   client_id: Type.Union([Type.String(), Type.Null()]),
   callback_url: Type.String({ description: 'Register this redirect URI with the platform.' }),
 });
@@ -27,7 +30,9 @@ const ProviderSchema = Type.Object({
 function platformOf(name: string): PlatformModule {
   const platform = findPlatform(name);
   if (!platform) {
-    throw new ApiError('UNSUPPORTED_PLATFORM', `"${name}" is not a supported platform`, { supported: supportedPlatforms() });
+    throw new ApiError('UNSUPPORTED_PLATFORM', `"${name}" is not a supported platform`, {
+      supported: supportedPlatforms(),
+    });
   }
   return platform;
 }
@@ -56,7 +61,10 @@ export function providerRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
           params: Params,
           querystring: TeamQuery,
           body: Type.Object(
-            { client_id: Type.String({ minLength: 1, maxLength: 500 }), client_secret: Type.String({ minLength: 1, maxLength: 2000 }) },
+            {
+              client_id: Type.String({ minLength: 1, maxLength: 500 }),
+              client_secret: Type.String({ minLength: 1, maxLength: 2000 }),
+            },
             { additionalProperties: false },
           ),
           response: { 200: Envelope(ProviderSchema), ...errorResponses(404, 422) },
@@ -65,13 +73,24 @@ export function providerRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       async (request) => {
         const platform = platformOf(request.params.platform);
         const team = await teamOf(db, request, request.query.team_id);
-        const secret = keyring.encrypt(request.body.client_secret, providerSecretContext(team.id, platform.id));
+        const secret = keyring.encrypt(
+          request.body.client_secret,
+          providerSecretContext(team.id, platform.id),
+        );
         const now = runtime.now();
         await db
           .insertInto('provider_credentials')
-          .values({ team_id: team.id, platform: platform.id, client_id: request.body.client_id, client_secret_enc: secret, updated_at: now })
+          .values({
+            team_id: team.id,
+            platform: platform.id,
+            client_id: request.body.client_id,
+            client_secret_enc: secret,
+            updated_at: now,
+          })
           .onConflict((oc) =>
-            oc.columns(['team_id', 'platform']).doUpdateSet({ client_id: request.body.client_id, client_secret_enc: secret, updated_at: now }),
+            oc
+              .columns(['team_id', 'platform'])
+              .doUpdateSet({ client_id: request.body.client_id, client_secret_enc: secret, updated_at: now }),
           )
           .execute();
         return ok(request, await view(team.id, platform));
@@ -118,7 +137,9 @@ export function providerRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
           .where('platform', '=', platform.id)
           .executeTakeFirst();
         if (removed.numDeletedRows === 0n) {
-          throw new ApiError('NOT_FOUND', `The team has no OAuth app of its own for ${platform.name}`, { resource: 'provider' });
+          throw new ApiError('NOT_FOUND', `The team has no OAuth app of its own for ${platform.name}`, {
+            resource: 'provider',
+          });
         }
         return ok(request, await view(team.id, platform));
       },

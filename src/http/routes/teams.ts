@@ -15,7 +15,9 @@ export const TeamSchema = Type.Object(
     allowed_origins: Type.Array(Type.String(), {
       description: 'Origins that return and redirect URLs must belong to; empty allows any http(s) URL.',
     }),
-    headless_connect: Type.Boolean({ description: 'Whether headless connect links may be created for this team.' }),
+    headless_connect: Type.Boolean({
+      description: 'Whether headless connect links may be created for this team.',
+    }),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
   },
@@ -78,7 +80,10 @@ export function teamRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { limit = 25, cursor } = request.query;
-        const page = await listTeams(db, principalOf(request), { limit, ...(cursor ? { after: cursor } : {}) });
+        const page = await listTeams(db, principalOf(request), {
+          limit,
+          ...(cursor ? { after: cursor } : {}),
+        });
         return ok(request, page.items, { next_cursor: page.next ?? null });
       },
     );
@@ -139,7 +144,10 @@ export function teamRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
           tags: ['Teams'],
           summary: 'Delete a team and everything in it',
           params: IdParams,
-          response: { 200: Envelope(Type.Object({ id: Type.String(), deleted: Type.Boolean() })), ...errorResponses(404) },
+          response: {
+            200: Envelope(Type.Object({ id: Type.String(), deleted: Type.Boolean() })),
+            ...errorResponses(404),
+          },
         },
       },
       async (request) => {
@@ -148,7 +156,8 @@ export function teamRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         if (principal.teamId) {
           throw new ApiError('KEY_LIMITED_TO_TEAM', 'Deleting a team needs an organization-wide API key');
         }
-        if (!(await deleteTeam(db, principal.organizationId, request.params.id))) throw notFound(request.params.id);
+        if (!(await deleteTeam(db, principal.organizationId, request.params.id)))
+          throw notFound(request.params.id);
         return ok(request, { id: request.params.id, deleted: true });
       },
     );

@@ -1,0 +1,125 @@
+/**
+ * Facebook: Facebook Login, then the Pages the user manages. Each Page becomes an account with its own
+ * Page token; the user token is exchanged for a long-lived one first, so the Page tokens do not expire.
+ * @see https://developers.facebook.com/documentation/facebook-login/guides/advanced/manual-flow
+ * @see https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
+ */
+import { extensionGrant } from '../../oauth/token.ts';
+import { field, PlatformError } from '../api.ts';
+import type { PlatformModule, Target } from '../types.ts';
+
+const VERSION = 'v22.0';
+const GRAPH = `https://graph.facebook.com/${VERSION}`;
+/** Page tasks that allow publishing as the Page. */
+const PUBLISHING_TASKS = ['CREATE_CONTENT', 'MANAGE'];
+/** Guards against a `paging.next` that never ends. */
+const MAX_PAGES_OF_PAGES = 20;
+
+interface GraphPage {
+  id?: string;
+  name?: string;
+  username?: string;
+  access_token?: string;
+  picture?: { data?: { url?: string } };
+  tasks?: string[];
+}
+
+export const facebook: PlatformModule = {
+  id: 'facebook',
+  name: 'Facebook',
+  oauth: {
+    authorizeUrl: `https://www.facebook.com/${VERSION}/dialog/oauth`,
+    tokenUrl: `${GRAPH}/oauth/access_token`,
+    // Facebook takes client_id and client_secret as parameters, never HTTP Basic.
+    clientAuth: 'post',
+    // Facebook documents PKCE only for its OIDC code flow, which it marks "still in testing"; the
+    // server-side flow authenticates with the app secret. (oidc-token guide, checked 2026-11)
+    pkce: 'none',
+    // Facebook remembers declined permissions per user and app and will not ask again unless told to:
+    // without this a user who once unticked a permission could never grant it by reconnecting.
+    authorizeParams: { auth_type: 'rerequest' },
+    scopes: {
+      // Facebook's dialog takes a comma-separated scope list.
+      separator: ',',
+      required: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
+      // Needed to see Pages owned through a Business Manager; a user may decline it.
+      optional: ['business_management'],
+    },
+  },
+  // No refresh tokens: a long-lived user token lasts ~60 days and Page tokens made from it do not expire.
+  tokens: { refresh: 'none' },
+  targets: { types: ['page'], userPicks: true, noneFlag: 'not-enough-pages' },
+
+  async afterTokenExchange(ctx, tokens) {
+    // Short-lived (1-2 h) user token -> long-lived (~60 days) one.
+    const exchanged = await extensionGrant(
+      facebook,
+      ctx.client,
+      ctx.outbound,
+      'fb_exchange_token',
+      { fb_exchange_token: tokens.accessToken },
+      ctx.now,
+    );
+    if (!exchanged.ok) {
+      throw new PlatformError(
+        exchanged.failure.kind,
+        exchanged.failure.message,
+        `${GRAPH}/oauth/access_token`,
+        exchanged.failure.status,
+      );
+    }
+    return { ...exchanged.value, scopes: tokens.scopes };
+  },
+
+  // The token response does not list permissions, and users can untick any of them in the dialog.
+  async grantedScopes(ctx, tokens) {
+    const url = `${GRAPH}/me/permissions`;
+    const body = await ctx.api.json<{ data?: Array<{ permission?: string; status?: string }> }>(url, {
+      bearer: tokens.accessToken,
+    });
+    return (body.data ?? []).filter((p) => p.status === 'granted' && p.permission).map((p) => p.permission!);
+  },
+
+  async identity(ctx, tokens) {
+    const url = `${GRAPH}/me`;
+    const me = await ctx.api.json<{ id?: string; name?: string; picture?: { data?: { url?: string } } }>(
+      url,
+      {
+        bearer: tokens.accessToken,
+        query: { fields: 'id,name,picture' },
+      },
+    );
+    return { id: field(me.id, 'id', url), name: me.name ?? '', avatarUrl: me.picture?.data?.url };
+  },
+
+  async listTargets(ctx, tokens) {
+    const targets: Target[] = [];
+    let url: string | undefined = `${GRAPH}/me/accounts`;
+    let query: Record<string, string> | undefined = {
+      fields: 'id,name,username,access_token,picture{url},tasks',
+      limit: '100',
+    };
+    for (let page = 0; url && page < MAX_PAGES_OF_PAGES; page++) {
+      const body: { data?: GraphPage[]; paging?: { next?: string } } = await ctx.api.json(url, {
+        bearer: tokens.accessToken,
+        ...(query ? { query } : {}),
+      });
+      for (const p of body.data ?? []) {
+        // A Page the user may not publish to is no target (the portal calls that "not enough pages").
+        if (p.tasks && !p.tasks.some((t) => PUBLISHING_TASKS.includes(t))) continue;
+        targets.push({
+          externalId: field(p.id, 'data[].id', url),
+          type: 'page',
+          name: p.name ?? '',
+          username: p.username,
+          avatarUrl: p.picture?.data?.url,
+          accessToken: field(p.access_token, 'data[].access_token', url),
+        });
+      }
+      // `paging.next` is a complete URL with the query already in it.
+      url = body.paging?.next;
+      query = undefined;
+    }
+    return targets;
+  },
+};

@@ -1,0 +1,43 @@
+/**
+ * What a Portico process is made of, in one list: the API route modules, the public routes, the sandbox
+ * simulator and the background workers. Adding a feature means adding it here.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from './config/config.ts';
+import type { HostOverrides } from './outbound/host-overrides.ts';
+import { accountRoutes } from './http/routes/accounts.ts';
+import { connectRoutes } from './http/routes/connect.ts';
+import { oauthCallbackRoutes } from './http/routes/oauth-callback.ts';
+import { providerRoutes } from './http/routes/providers.ts';
+import type { Runtime } from './runtime.ts';
+import { SANDBOX_CREDENTIALS, sandboxHostOverrides, sandboxPlugin } from './sandbox/index.ts';
+
+export interface Worker {
+  stop(): Promise<void>;
+}
+
+export const SANDBOX_PREFIX = '/sandbox';
+
+export const surfaces = {
+  api: [accountRoutes, connectRoutes, providerRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
+  public: [oauthCallbackRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
+
+  /** In sandbox mode the simulator is mounted on Portico's own port, and every platform host points at it. */
+  async sandbox(
+    config: Config,
+  ): Promise<{ overrides: HostOverrides; mount: { plugin: FastifyPluginAsync; prefix: string } }> {
+    const clients = Object.entries(SANDBOX_CREDENTIALS).map(([platform, credentials]) => ({
+      platform,
+      ...credentials,
+      redirectUris: [`${config.publicUrl}/oauth/callback/${platform}`],
+    }));
+    return {
+      overrides: sandboxHostOverrides(`${config.publicUrl}${SANDBOX_PREFIX}`),
+      mount: { plugin: async (app) => sandboxPlugin(app, { clients }), prefix: SANDBOX_PREFIX },
+    };
+  },
+
+  workers(_runtime: Runtime): Worker[] {
+    return [];
+  },
+};

@@ -1,0 +1,308 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  connectThroughSandbox,
+  createConnectLink,
+  followCallback,
+  pollConnect,
+} from '../support/connect-flow.ts';
+import { submitConsent } from '../support/consent.ts';
+import { startTestPortico, type TestPortico } from '../support/portico.ts';
+import { startReturnServer, type ReturnServer } from '../support/return-server.ts';
+import { BACKENDS } from '../support/storage.ts';
+
+for (const backend of BACKENDS) {
+  describe(`connect engine (${backend})`, () => {
+    let portico: TestPortico;
+    let app: ReturnServer;
+    let clock = Date.now();
+    before(async () => {
+      portico = await startTestPortico(backend, {}, { now: () => new Date(clock) });
+      app = await startReturnServer();
+    });
+    after(async () => {
+      await app.close();
+      await portico.close();
+    });
+    const json = async (res: Response) => (await res.json()) as any;
+
+    test('a replayed callback fails cleanly and never creates a second account', async () => {
+      const flow = await connectThroughSandbox(portico, 'twitter', { body: { return_url: `${app.url}/r` } });
+      assert.equal(flow.location?.searchParams.get('connected'), '1');
+      const count = async () =>
+        (await portico.runtime.db.selectFrom('accounts').select('id').execute()).length;
+      const before = await count();
+      const replay = await followCallback(flow.callbackUrl);
+      assert.equal(replay.location?.searchParams.get('error'), 'session_used');
+      assert.equal(await count(), before);
+      assert.equal(
+        (await pollConnect(portico, flow.link.state_token)).status,
+        'connected',
+        'the first outcome stands',
+      );
+    });
+
+    test('two callbacks racing on one state connect once', async () => {
+      const link = await createConnectLink(portico, 'twitter', { return_url: `${app.url}/r` });
+      const callbackUrl = await submitConsent(link.connect_url);
+      const results = await Promise.all([followCallback(callbackUrl), followCallback(callbackUrl)]);
+      const flags = results.map(
+        (r) => r.location?.searchParams.get('connected') ?? r.location?.searchParams.get('error'),
+      );
+      assert.deepEqual([...flags].sort(), ['1', 'session_used']);
+    });
+
+    test('a forged state gets a clear error page and no redirect', async () => {
+      const res = await fetch(`${portico.url}/oauth/callback/twitter?code=abc&state=cst_forged`, {
+        redirect: 'manual',
+      });
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get('location'), null);
+      assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      const html = await res.text();
+      assert.match(html, /invalid_state/);
+      const missing = await fetch(`${portico.url}/oauth/callback/twitter?code=abc`, { redirect: 'manual' });
+      assert.equal(missing.status, 400);
+    });
+
+    test('a state presented at another platform’s callback is refused', async () => {
+      const link = await createConnectLink(portico, 'twitter');
+      const res = await fetch(`${portico.url}/oauth/callback/facebook?code=abc&state=${link.state_token}`, {
+        redirect: 'manual',
+      });
+      assert.equal(res.status, 400);
+      assert.equal(
+        (await pollConnect(portico, link.state_token)).status,
+        'pending',
+        'the real session is untouched',
+      );
+    });
+
+    test('a session older than 15 minutes expires: polling says so and its callback fails', async () => {
+      const link = await createConnectLink(portico, 'twitter', { return_url: `${app.url}/r` });
+      const callbackUrl = await submitConsent(link.connect_url);
+      clock += 16 * 60 * 1000;
+      try {
+        const polled = await pollConnect(portico, link.state_token);
+        assert.equal(polled.status, 'expired');
+        assert.equal(polled.error.code, 'session_expired');
+        const res = await followCallback(callbackUrl);
+        assert.equal(res.location?.searchParams.get('error'), 'session_expired');
+      } finally {
+        clock = Date.now();
+      }
+    });
+
+    test('without a return URL the user sees a plain page saying what happened', async () => {
+      const flow = await connectThroughSandbox(portico, 'twitter');
+      assert.equal(flow.response.status, 200);
+      assert.match(flow.response.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(await flow.response.text(), /connected/i);
+      const denied = await connectThroughSandbox(portico, 'twitter', { decision: 'deny' });
+      const html = await denied.response.text();
+      assert.match(html, /access_denied/);
+      assert.ok(!/<script/i.test(html));
+    });
+
+    test('a pending session polls as pending', async () => {
+      const link = await createConnectLink(portico, 'twitter');
+      const polled = await pollConnect(portico, link.state_token);
+      assert.equal(polled.status, 'pending');
+      assert.equal(polled.platform, 'twitter');
+      assert.equal(polled.expires_at, link.expires_at);
+      assert.equal(Date.parse(link.expires_at) - clock, 15 * 60 * 1000);
+    });
+
+    test('an unknown state token polls as 404', async () => {
+      const res = await portico.api('/v1/social/connect/cst_nope');
+      assert.equal(res.status, 404);
+      assert.equal((await json(res)).error.code, 'NOT_FOUND');
+    });
+
+    test('an unknown platform is 422 UNSUPPORTED_PLATFORM listing the supported ones', async () => {
+      const res = await portico.api('/v1/social/connect/myspace', { method: 'POST', json: {} });
+      assert.equal(res.status, 422);
+      const body = await json(res);
+      assert.equal(body.error.code, 'UNSUPPORTED_PLATFORM');
+      assert.ok(body.error.details.supported.includes('twitter'));
+      assert.ok(body.error.details.supported.includes('facebook'));
+      assert.ok(body.error.details.supported.includes('linkedin'));
+    });
+
+    test('platform aliases and spellings are accepted', async () => {
+      const res = await portico.api('/v1/social/connect/X', { method: 'POST', json: {} });
+      assert.equal(res.status, 201);
+      assert.equal((await json(res)).data.platform, 'twitter');
+    });
+
+    test('return_url must be an absolute http(s) URL, naming the field', async () => {
+      for (const bad of [
+        '/relative',
+        'javascript:alert(1)',
+        'ftp://x.example/',
+        'https://user:pw@x.example/',
+      ]) {
+        const res = await portico.api('/v1/social/connect/twitter', {
+          method: 'POST',
+          json: { return_url: bad },
+        });
+        assert.equal(res.status, 422, bad);
+        const body = await json(res);
+        assert.equal(body.error.code, 'VALIDATION_FAILED');
+        assert.equal(body.error.details.field, 'return_url');
+      }
+    });
+
+    test('return_url must be on the team’s allowed origins when it has some', async () => {
+      const team = (
+        await json(
+          await portico.api('/v1/teams', {
+            method: 'POST',
+            json: { name: 'Strict', allowed_origins: [app.url] },
+          }),
+        )
+      ).data;
+      const refused = await portico.api('/v1/social/connect/twitter', {
+        method: 'POST',
+        json: { team_id: team.id, return_url: 'https://elsewhere.example/back' },
+      });
+      assert.equal(refused.status, 422);
+      assert.equal((await json(refused)).error.details.field, 'return_url');
+      const allowed = await portico.api('/v1/social/connect/twitter', {
+        method: 'POST',
+        json: { team_id: team.id, return_url: `${app.url}/back` },
+      });
+      assert.equal(allowed.status, 201);
+    });
+
+    test('metadata is limited to 20 short string values', async () => {
+      const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v']));
+      const tooMany = await portico.api('/v1/social/connect/twitter', {
+        method: 'POST',
+        json: { metadata: many },
+      });
+      assert.equal(tooMany.status, 422);
+      assert.equal((await json(tooMany)).error.details.field, 'metadata');
+      const notString = await portico.api('/v1/social/connect/twitter', {
+        method: 'POST',
+        json: { metadata: { id: 42 } },
+      });
+      assert.equal(notString.status, 422);
+      assert.equal((await json(notString)).error.details.field, 'metadata.id');
+    });
+
+    test('accounts can be listed by metadata', async () => {
+      await connectThroughSandbox(portico, 'twitter', { body: { metadata: { customer_id: 'cust-777' } } });
+      const found = await json(await portico.api('/v1/social/accounts?metadata.customer_id=cust-777'));
+      assert.equal(found.data.length, 1);
+      assert.equal(found.data[0].metadata.customer_id, 'cust-777');
+      const none = await json(await portico.api('/v1/social/accounts?metadata.customer_id=nobody'));
+      assert.equal(none.data.length, 0);
+      const bad = await portico.api('/v1/social/accounts?colour=red');
+      assert.equal(bad.status, 422);
+    });
+
+    test('headless connect turned off for a team is 404 NOT_ENABLED', async () => {
+      const team = (
+        await json(
+          await portico.api('/v1/teams', { method: 'POST', json: { name: 'Off', headless_connect: false } }),
+        )
+      ).data;
+      const res = await portico.api('/v1/social/connect/twitter', {
+        method: 'POST',
+        json: { team_id: team.id },
+      });
+      assert.equal(res.status, 404);
+      assert.equal((await json(res)).error.code, 'NOT_ENABLED');
+    });
+
+    test('creating a link needs social:write', async () => {
+      const reader = (
+        await json(
+          await portico.api('/v1/api-keys', { method: 'POST', json: { name: 'r', scopes: ['social:read'] } }),
+        )
+      ).data.key;
+      const res = await portico.api('/v1/social/connect/twitter', { key: reader, method: 'POST', json: {} });
+      assert.equal(res.status, 403);
+      assert.equal((await json(res)).error.details.required_scope, 'social:write');
+    });
+
+    test('a key limited to another team cannot poll or see this team’s connects and accounts', async () => {
+      const flow = await connectThroughSandbox(portico, 'twitter');
+      const account = (await pollConnect(portico, flow.link.state_token)).accounts[0];
+      const other = (await json(await portico.api('/v1/teams', { method: 'POST', json: { name: 'Other' } })))
+        .data;
+      const key = (
+        await json(
+          await portico.api('/v1/api-keys', {
+            method: 'POST',
+            json: { name: 'o', scopes: ['social:write'], team_id: other.id },
+          }),
+        )
+      ).data.key;
+      assert.equal((await portico.api(`/v1/social/connect/${flow.link.state_token}`, { key })).status, 404);
+      assert.equal((await portico.api(`/v1/social/accounts/${account.id}`, { key })).status, 404);
+      assert.equal((await portico.api(`/v1/social/accounts/${account.id}/credentials`, { key })).status, 404);
+      assert.equal((await json(await portico.api('/v1/social/accounts', { key }))).data.length, 0);
+    });
+
+    test('a paused account is refused credentials with 409 ACCOUNT_PAUSED', async () => {
+      const flow = await connectThroughSandbox(portico, 'twitter');
+      const account = (await pollConnect(portico, flow.link.state_token)).accounts[0];
+      await portico.runtime.db
+        .updateTable('accounts')
+        .set({ paused: true })
+        .where('id', '=', account.id)
+        .execute();
+      const res = await portico.api(`/v1/social/accounts/${account.id}/credentials`);
+      assert.equal(res.status, 409);
+      assert.equal((await json(res)).error.code, 'ACCOUNT_PAUSED');
+    });
+  });
+}
+
+describe('connect engine switches', () => {
+  test('PORTICO_HEADLESS_CONNECT=false turns headless connect off: 404 NOT_ENABLED', async () => {
+    const portico = await startTestPortico('pglite', { PORTICO_HEADLESS_CONNECT: 'false' });
+    try {
+      const res = await portico.api('/v1/social/connect/twitter', { method: 'POST', json: {} });
+      assert.equal(res.status, 404);
+      assert.equal(((await res.json()) as any).error.code, 'NOT_ENABLED');
+    } finally {
+      await portico.close();
+    }
+  });
+
+  test('a token endpoint that hangs fails with platform_unavailable after the outbound timeout', async () => {
+    const portico = await startTestPortico('pglite', { PORTICO_OUTBOUND_TIMEOUT_MS: '300' });
+    try {
+      const { addSandboxUser } = await import('../support/consent.ts');
+      const slow = await addSandboxUser(`${portico.url}/sandbox`, {
+        platform: 'twitter',
+        name: 'Slow',
+        scenario: { tokenEndpoint: 'hang' },
+      });
+      const flow = await connectThroughSandbox(portico, 'twitter', {
+        user: slow.id,
+        body: { return_url: 'http://127.0.0.1:9/back' },
+      });
+      assert.equal(flow.location?.searchParams.get('error'), 'platform_unavailable');
+    } finally {
+      await portico.close();
+    }
+  });
+
+  test('public routes are rate limited per client IP', async () => {
+    const portico = await startTestPortico('pglite', { PORTICO_RATE_LIMIT_PUBLIC: '2' });
+    try {
+      const hit = () => fetch(`${portico.url}/oauth/callback/twitter?state=x&code=y`, { redirect: 'manual' });
+      assert.equal((await hit()).status, 400);
+      assert.equal((await hit()).status, 400);
+      const limited = await hit();
+      assert.equal(limited.status, 429);
+      assert.ok(limited.headers.get('retry-after'));
+    } finally {
+      await portico.close();
+    }
+  });
+});

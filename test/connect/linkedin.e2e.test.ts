@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
+import { addSandboxUser } from '../support/consent.ts';
+import { startTestPortico, type TestPortico } from '../support/portico.ts';
+import { startReturnServer, type ReturnServer } from '../support/return-server.ts';
+import { BACKENDS } from '../support/storage.ts';
+
+for (const backend of BACKENDS) {
+  describe(`LinkedIn connect, end to end (${backend})`, () => {
+    let portico: TestPortico;
+    let app: ReturnServer;
+    before(async () => {
+      portico = await startTestPortico(backend);
+      app = await startReturnServer();
+    });
+    after(async () => {
+      await app.close();
+      await portico.close();
+    });
+    const user = (name: string, scenario?: Record<string, unknown>) =>
+      addSandboxUser(`${portico.url}/sandbox`, {
+        platform: 'linkedin',
+        name,
+        ...(scenario ? { scenario } : {}),
+      });
+
+    test('the member and every organization they administer become accounts', async () => {
+      const reid = await user('Reid');
+      const flow = await connectThroughSandbox(portico, 'linkedin', {
+        user: reid.id,
+        body: { return_url: `${app.url}/li` },
+      });
+      const polled = await pollConnect(portico, flow.link.state_token);
+      assert.equal(flow.location?.searchParams.get('connected'), String(polled.accounts.length));
+      const types = polled.accounts.map((a: any) => a.target_type);
+      assert.equal(types.filter((t: string) => t === 'profile').length, 1);
+      assert.ok(types.filter((t: string) => t === 'organization').length >= 1);
+      const member = polled.accounts.find((a: any) => a.target_type === 'profile');
+      assert.match(member.platform_account_id, /^urn:li:person:/);
+      assert.equal(member.display_name, 'Reid');
+      for (const org of polled.accounts.filter((a: any) => a.target_type === 'organization')) {
+        assert.match(org.platform_account_id, /^urn:li:organization:\d+$/);
+        assert.ok(org.display_name);
+      }
+      assert.ok(member.scopes.includes('w_member_social'), 'the comma-separated scope was read');
+    });
+
+    test('a member without organizations connects just the member', async () => {
+      const solo = await user('Solo', { targets: 'none' });
+      const flow = await connectThroughSandbox(portico, 'linkedin', { user: solo.id });
+      const polled = await pollConnect(portico, flow.link.state_token);
+      assert.deepEqual(
+        polled.accounts.map((a: any) => a.target_type),
+        ['profile'],
+      );
+    });
+
+    test('not granting the organization scope connects just the member', async () => {
+      const flow = await connectThroughSandbox(portico, 'linkedin', { uncheck: ['rw_organization_admin'] });
+      const polled = await pollConnect(portico, flow.link.state_token);
+      assert.deepEqual(
+        polled.accounts.map((a: any) => a.target_type),
+        ['profile'],
+      );
+    });
+
+    test('cancelling (user_cancelled_authorize) gets error=access_denied', async () => {
+      const flow = await connectThroughSandbox(portico, 'linkedin', {
+        decision: 'deny',
+        body: { return_url: `${app.url}/li` },
+      });
+      assert.equal(flow.location?.searchParams.get('error'), 'access_denied');
+    });
+
+    test('not granting w_member_social gets error=not_enough_permissions', async () => {
+      const flow = await connectThroughSandbox(portico, 'linkedin', {
+        uncheck: ['w_member_social'],
+        body: { return_url: `${app.url}/li` },
+      });
+      assert.equal(flow.location?.searchParams.get('error'), 'not_enough_permissions');
+    });
+
+    test('an expiring token is refreshed and the refresh token keeps working', async () => {
+      const short = await user('Short', { accessTtlSeconds: 30 });
+      const flow = await connectThroughSandbox(portico, 'linkedin', { user: short.id });
+      const member = (await pollConnect(portico, flow.link.state_token)).accounts.find(
+        (a: any) => a.target_type === 'profile',
+      );
+      for (let i = 0; i < 2; i++) {
+        const res = await portico.api(`/v1/social/accounts/${member.id}/credentials`);
+        assert.equal(res.status, 200);
+        const token = ((await res.json()) as any).data.access_token;
+        const me = await fetch(`${portico.url}/sandbox/api.linkedin.com/v2/userinfo`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        assert.equal(me.status, 200);
+      }
+    });
+
+    test('a token endpoint answering 429 fails with platform_unavailable', async () => {
+      const limited = await user('Limited', { tokenEndpoint: '429' });
+      const flow = await connectThroughSandbox(portico, 'linkedin', {
+        user: limited.id,
+        body: { return_url: `${app.url}/li` },
+      });
+      assert.equal(flow.location?.searchParams.get('error'), 'platform_unavailable');
+    });
+  });
+}
