@@ -16,7 +16,7 @@ interface Flags {
 /** The organization the CLI acts on: the only one, created on first use like `serve` would. */
 async function organizationOf(runtime: Runtime): Promise<string> {
   const created = await bootstrapIfEmpty(runtime.db, runtime.config.mode);
-  if (created) printFirstKey(created.adminKey);
+  if (created) printFirstKey(created.adminKey, runtime.config.publicUrl);
   const org = await runtime.db
     .selectFrom('organizations')
     .select('id')
@@ -25,11 +25,11 @@ async function organizationOf(runtime: Runtime): Promise<string> {
   return org.id;
 }
 
-export function printFirstKey(key: string): void {
+export function printFirstKey(key: string, baseUrl: string): void {
   process.stdout.write(
     `\n  First start: created a default organization, team and this admin API key.\n` +
       `  It is shown once and stored only as a hash. Keep it somewhere safe:\n\n    ${key}\n\n` +
-      `  Try: curl -H "Authorization: Bearer ${key}" http://127.0.0.1:3000/v1/teams\n\n`,
+      `  Try: curl -H "Authorization: Bearer ${key}" ${baseUrl}/v1/teams\n\n`,
   );
 }
 

@@ -7,7 +7,7 @@ import { printFirstKey } from './admin.ts';
 export async function serveCommand(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
   const portico = await startPortico(config, logger);
-  if (portico.bootstrapped) printFirstKey(portico.bootstrapped.adminKey);
+  if (portico.bootstrapped) printFirstKey(portico.bootstrapped.adminKey, config.publicUrl);
   logger.info(
     {
       url: portico.url,

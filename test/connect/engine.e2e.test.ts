@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { connectFixture } from '../support/connect-fixture.ts';
 import {
   connectThroughSandbox,
   createConnectLink,
@@ -7,43 +8,35 @@ import {
   pollConnect,
 } from '../support/connect-flow.ts';
 import { submitConsent } from '../support/consent.ts';
-import { startTestPortico, type TestPortico } from '../support/portico.ts';
-import { startReturnServer, type ReturnServer } from '../support/return-server.ts';
+import { startTestPortico } from '../support/portico.ts';
 import { BACKENDS } from '../support/storage.ts';
 
 for (const backend of BACKENDS) {
   describe(`connect engine (${backend})`, () => {
-    let portico: TestPortico;
-    let app: ReturnServer;
     let clock = Date.now();
-    before(async () => {
-      portico = await startTestPortico(backend, {}, { now: () => new Date(clock) });
-      app = await startReturnServer();
-    });
-    after(async () => {
-      await app.close();
-      await portico.close();
-    });
+    const fx = connectFixture(backend, {}, { now: () => new Date(clock) });
     const json = async (res: Response) => (await res.json()) as any;
 
     test('a replayed callback fails cleanly and never creates a second account', async () => {
-      const flow = await connectThroughSandbox(portico, 'twitter', { body: { return_url: `${app.url}/r` } });
+      const flow = await connectThroughSandbox(fx.portico, 'twitter', {
+        body: { return_url: `${fx.app.url}/r` },
+      });
       assert.equal(flow.location?.searchParams.get('connected'), '1');
       const count = async () =>
-        (await portico.runtime.db.selectFrom('accounts').select('id').execute()).length;
+        (await fx.portico.runtime.db.selectFrom('accounts').select('id').execute()).length;
       const before = await count();
       const replay = await followCallback(flow.callbackUrl);
       assert.equal(replay.location?.searchParams.get('error'), 'session_used');
       assert.equal(await count(), before);
       assert.equal(
-        (await pollConnect(portico, flow.link.state_token)).status,
+        (await pollConnect(fx.portico, flow.link.state_token)).status,
         'connected',
         'the first outcome stands',
       );
     });
 
     test('two callbacks racing on one state connect once', async () => {
-      const link = await createConnectLink(portico, 'twitter', { return_url: `${app.url}/r` });
+      const link = await createConnectLink(fx.portico, 'twitter', { return_url: `${fx.app.url}/r` });
       const callbackUrl = await submitConsent(link.connect_url);
       const results = await Promise.all([followCallback(callbackUrl), followCallback(callbackUrl)]);
       const flags = results.map(
@@ -53,7 +46,7 @@ for (const backend of BACKENDS) {
     });
 
     test('a forged state gets a clear error page and no redirect', async () => {
-      const res = await fetch(`${portico.url}/oauth/callback/twitter?code=abc&state=cst_forged`, {
+      const res = await fetch(`${fx.portico.url}/oauth/callback/twitter?code=abc&state=cst_forged`, {
         redirect: 'manual',
       });
       assert.equal(res.status, 400);
@@ -61,29 +54,34 @@ for (const backend of BACKENDS) {
       assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
       const html = await res.text();
       assert.match(html, /invalid_state/);
-      const missing = await fetch(`${portico.url}/oauth/callback/twitter?code=abc`, { redirect: 'manual' });
+      const missing = await fetch(`${fx.portico.url}/oauth/callback/twitter?code=abc`, {
+        redirect: 'manual',
+      });
       assert.equal(missing.status, 400);
     });
 
     test('a state presented at another platform’s callback is refused', async () => {
-      const link = await createConnectLink(portico, 'twitter');
-      const res = await fetch(`${portico.url}/oauth/callback/facebook?code=abc&state=${link.state_token}`, {
-        redirect: 'manual',
-      });
+      const link = await createConnectLink(fx.portico, 'twitter');
+      const res = await fetch(
+        `${fx.portico.url}/oauth/callback/facebook?code=abc&state=${link.state_token}`,
+        {
+          redirect: 'manual',
+        },
+      );
       assert.equal(res.status, 400);
       assert.equal(
-        (await pollConnect(portico, link.state_token)).status,
+        (await pollConnect(fx.portico, link.state_token)).status,
         'pending',
         'the real session is untouched',
       );
     });
 
     test('a session older than 15 minutes expires: polling says so and its callback fails', async () => {
-      const link = await createConnectLink(portico, 'twitter', { return_url: `${app.url}/r` });
+      const link = await createConnectLink(fx.portico, 'twitter', { return_url: `${fx.app.url}/r` });
       const callbackUrl = await submitConsent(link.connect_url);
       clock += 16 * 60 * 1000;
       try {
-        const polled = await pollConnect(portico, link.state_token);
+        const polled = await pollConnect(fx.portico, link.state_token);
         assert.equal(polled.status, 'expired');
         assert.equal(polled.error.code, 'session_expired');
         const res = await followCallback(callbackUrl);
@@ -94,19 +92,19 @@ for (const backend of BACKENDS) {
     });
 
     test('without a return URL the user sees a plain page saying what happened', async () => {
-      const flow = await connectThroughSandbox(portico, 'twitter');
+      const flow = await connectThroughSandbox(fx.portico, 'twitter');
       assert.equal(flow.response.status, 200);
       assert.match(flow.response.headers.get('content-type') ?? '', /text\/html/);
       assert.match(await flow.response.text(), /connected/i);
-      const denied = await connectThroughSandbox(portico, 'twitter', { decision: 'deny' });
+      const denied = await connectThroughSandbox(fx.portico, 'twitter', { decision: 'deny' });
       const html = await denied.response.text();
       assert.match(html, /access_denied/);
       assert.ok(!/<script/i.test(html));
     });
 
     test('a pending session polls as pending', async () => {
-      const link = await createConnectLink(portico, 'twitter');
-      const polled = await pollConnect(portico, link.state_token);
+      const link = await createConnectLink(fx.portico, 'twitter');
+      const polled = await pollConnect(fx.portico, link.state_token);
       assert.equal(polled.status, 'pending');
       assert.equal(polled.platform, 'twitter');
       assert.equal(polled.expires_at, link.expires_at);
@@ -114,13 +112,13 @@ for (const backend of BACKENDS) {
     });
 
     test('an unknown state token polls as 404', async () => {
-      const res = await portico.api('/v1/social/connect/cst_nope');
+      const res = await fx.portico.api('/v1/social/connect/cst_nope');
       assert.equal(res.status, 404);
       assert.equal((await json(res)).error.code, 'NOT_FOUND');
     });
 
     test('an unknown platform is 422 UNSUPPORTED_PLATFORM listing the supported ones', async () => {
-      const res = await portico.api('/v1/social/connect/myspace', { method: 'POST', json: {} });
+      const res = await fx.portico.api('/v1/social/connect/myspace', { method: 'POST', json: {} });
       assert.equal(res.status, 422);
       const body = await json(res);
       assert.equal(body.error.code, 'UNSUPPORTED_PLATFORM');
@@ -130,7 +128,7 @@ for (const backend of BACKENDS) {
     });
 
     test('platform aliases and spellings are accepted', async () => {
-      const res = await portico.api('/v1/social/connect/X', { method: 'POST', json: {} });
+      const res = await fx.portico.api('/v1/social/connect/X', { method: 'POST', json: {} });
       assert.equal(res.status, 201);
       assert.equal((await json(res)).data.platform, 'twitter');
     });
@@ -142,7 +140,7 @@ for (const backend of BACKENDS) {
         'ftp://x.example/',
         'https://user:pw@x.example/',
       ]) {
-        const res = await portico.api('/v1/social/connect/twitter', {
+        const res = await fx.portico.api('/v1/social/connect/twitter', {
           method: 'POST',
           json: { return_url: bad },
         });
@@ -156,34 +154,34 @@ for (const backend of BACKENDS) {
     test('return_url must be on the team’s allowed origins when it has some', async () => {
       const team = (
         await json(
-          await portico.api('/v1/teams', {
+          await fx.portico.api('/v1/teams', {
             method: 'POST',
-            json: { name: 'Strict', allowed_origins: [app.url] },
+            json: { name: 'Strict', allowed_origins: [fx.app.url] },
           }),
         )
       ).data;
-      const refused = await portico.api('/v1/social/connect/twitter', {
+      const refused = await fx.portico.api('/v1/social/connect/twitter', {
         method: 'POST',
         json: { team_id: team.id, return_url: 'https://elsewhere.example/back' },
       });
       assert.equal(refused.status, 422);
       assert.equal((await json(refused)).error.details.field, 'return_url');
-      const allowed = await portico.api('/v1/social/connect/twitter', {
+      const allowed = await fx.portico.api('/v1/social/connect/twitter', {
         method: 'POST',
-        json: { team_id: team.id, return_url: `${app.url}/back` },
+        json: { team_id: team.id, return_url: `${fx.app.url}/back` },
       });
       assert.equal(allowed.status, 201);
     });
 
     test('metadata is limited to 20 short string values', async () => {
       const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v']));
-      const tooMany = await portico.api('/v1/social/connect/twitter', {
+      const tooMany = await fx.portico.api('/v1/social/connect/twitter', {
         method: 'POST',
         json: { metadata: many },
       });
       assert.equal(tooMany.status, 422);
       assert.equal((await json(tooMany)).error.details.field, 'metadata');
-      const notString = await portico.api('/v1/social/connect/twitter', {
+      const notString = await fx.portico.api('/v1/social/connect/twitter', {
         method: 'POST',
         json: { metadata: { id: 42 } },
       });
@@ -192,23 +190,26 @@ for (const backend of BACKENDS) {
     });
 
     test('accounts can be listed by metadata', async () => {
-      await connectThroughSandbox(portico, 'twitter', { body: { metadata: { customer_id: 'cust-777' } } });
-      const found = await json(await portico.api('/v1/social/accounts?metadata.customer_id=cust-777'));
+      await connectThroughSandbox(fx.portico, 'twitter', { body: { metadata: { customer_id: 'cust-777' } } });
+      const found = await json(await fx.portico.api('/v1/social/accounts?metadata.customer_id=cust-777'));
       assert.equal(found.data.length, 1);
       assert.equal(found.data[0].metadata.customer_id, 'cust-777');
-      const none = await json(await portico.api('/v1/social/accounts?metadata.customer_id=nobody'));
+      const none = await json(await fx.portico.api('/v1/social/accounts?metadata.customer_id=nobody'));
       assert.equal(none.data.length, 0);
-      const bad = await portico.api('/v1/social/accounts?colour=red');
+      const bad = await fx.portico.api('/v1/social/accounts?colour=red');
       assert.equal(bad.status, 422);
     });
 
     test('headless connect turned off for a team is 404 NOT_ENABLED', async () => {
       const team = (
         await json(
-          await portico.api('/v1/teams', { method: 'POST', json: { name: 'Off', headless_connect: false } }),
+          await fx.portico.api('/v1/teams', {
+            method: 'POST',
+            json: { name: 'Off', headless_connect: false },
+          }),
         )
       ).data;
-      const res = await portico.api('/v1/social/connect/twitter', {
+      const res = await fx.portico.api('/v1/social/connect/twitter', {
         method: 'POST',
         json: { team_id: team.id },
       });
@@ -219,42 +220,56 @@ for (const backend of BACKENDS) {
     test('creating a link needs social:write', async () => {
       const reader = (
         await json(
-          await portico.api('/v1/api-keys', { method: 'POST', json: { name: 'r', scopes: ['social:read'] } }),
+          await fx.portico.api('/v1/api-keys', {
+            method: 'POST',
+            json: { name: 'r', scopes: ['social:read'] },
+          }),
         )
       ).data.key;
-      const res = await portico.api('/v1/social/connect/twitter', { key: reader, method: 'POST', json: {} });
+      const res = await fx.portico.api('/v1/social/connect/twitter', {
+        key: reader,
+        method: 'POST',
+        json: {},
+      });
       assert.equal(res.status, 403);
       assert.equal((await json(res)).error.details.required_scope, 'social:write');
     });
 
     test('a key limited to another team cannot poll or see this team’s connects and accounts', async () => {
-      const flow = await connectThroughSandbox(portico, 'twitter');
-      const account = (await pollConnect(portico, flow.link.state_token)).accounts[0];
-      const other = (await json(await portico.api('/v1/teams', { method: 'POST', json: { name: 'Other' } })))
-        .data;
+      const flow = await connectThroughSandbox(fx.portico, 'twitter');
+      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
+      const other = (
+        await json(await fx.portico.api('/v1/teams', { method: 'POST', json: { name: 'Other' } }))
+      ).data;
       const key = (
         await json(
-          await portico.api('/v1/api-keys', {
+          await fx.portico.api('/v1/api-keys', {
             method: 'POST',
             json: { name: 'o', scopes: ['social:write'], team_id: other.id },
           }),
         )
       ).data.key;
-      assert.equal((await portico.api(`/v1/social/connect/${flow.link.state_token}`, { key })).status, 404);
-      assert.equal((await portico.api(`/v1/social/accounts/${account.id}`, { key })).status, 404);
-      assert.equal((await portico.api(`/v1/social/accounts/${account.id}/credentials`, { key })).status, 404);
-      assert.equal((await json(await portico.api('/v1/social/accounts', { key }))).data.length, 0);
+      assert.equal(
+        (await fx.portico.api(`/v1/social/connect/${flow.link.state_token}`, { key })).status,
+        404,
+      );
+      assert.equal((await fx.portico.api(`/v1/social/accounts/${account.id}`, { key })).status, 404);
+      assert.equal(
+        (await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`, { key })).status,
+        404,
+      );
+      assert.equal((await json(await fx.portico.api('/v1/social/accounts', { key }))).data.length, 0);
     });
 
     test('a paused account is refused credentials with 409 ACCOUNT_PAUSED', async () => {
-      const flow = await connectThroughSandbox(portico, 'twitter');
-      const account = (await pollConnect(portico, flow.link.state_token)).accounts[0];
-      await portico.runtime.db
+      const flow = await connectThroughSandbox(fx.portico, 'twitter');
+      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
+      await fx.portico.runtime.db
         .updateTable('accounts')
         .set({ paused: true })
         .where('id', '=', account.id)
         .execute();
-      const res = await portico.api(`/v1/social/accounts/${account.id}/credentials`);
+      const res = await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`);
       assert.equal(res.status, 409);
       assert.equal((await json(res)).error.code, 'ACCOUNT_PAUSED');
     });

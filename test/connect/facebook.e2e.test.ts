@@ -1,42 +1,26 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { connectFixture } from '../support/connect-fixture.ts';
 import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
-import { addSandboxUser } from '../support/consent.ts';
-import { startTestPortico, type TestPortico } from '../support/portico.ts';
-import { startReturnServer, type ReturnServer } from '../support/return-server.ts';
 import { BACKENDS } from '../support/storage.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
 for (const backend of BACKENDS) {
   describe(`Facebook connect, end to end (${backend})`, () => {
-    let portico: TestPortico;
-    let app: ReturnServer;
-    before(async () => {
-      portico = await startTestPortico(backend);
-      app = await startReturnServer();
-    });
-    after(async () => {
-      await app.close();
-      await portico.close();
-    });
-    const user = (name: string, scenario?: Record<string, unknown>) =>
-      addSandboxUser(`${portico.url}/sandbox`, {
-        platform: 'facebook',
-        name,
-        ...(scenario ? { scenario } : {}),
-      });
+    const fx = connectFixture(backend);
+    const user = (name: string, scenario?: Record<string, unknown>) => fx.user('facebook', name, scenario);
 
     test('every Page the user manages becomes an account with its own Page token', async () => {
       const mark = await user('Mark');
-      const flow = await connectThroughSandbox(portico, 'facebook', {
+      const flow = await connectThroughSandbox(fx.portico, 'facebook', {
         user: mark.id,
-        body: { return_url: `${app.url}/fb` },
+        body: { return_url: `${fx.app.url}/fb` },
       });
       const connected = Number(flow.location?.searchParams.get('connected'));
       assert.ok(connected >= 2, `connected=${connected}`);
       assert.equal(flow.location?.searchParams.get('platform'), 'facebook');
-      const polled = await pollConnect(portico, flow.link.state_token);
+      const polled = await pollConnect(fx.portico, flow.link.state_token);
       assert.equal(polled.accounts.length, connected);
       for (const account of polled.accounts) {
         assert.equal(account.target_type, 'page');
@@ -48,11 +32,11 @@ for (const backend of BACKENDS) {
         );
       }
       const [a, b] = polled.accounts;
-      const credsA = (await (await portico.api(`/v1/social/accounts/${a.id}/credentials`)).json()) as any;
-      const credsB = (await (await portico.api(`/v1/social/accounts/${b.id}/credentials`)).json()) as any;
+      const credsA = (await (await fx.portico.api(`/v1/social/accounts/${a.id}/credentials`)).json()) as any;
+      const credsB = (await (await fx.portico.api(`/v1/social/accounts/${b.id}/credentials`)).json()) as any;
       assert.notEqual(credsA.data.access_token, credsB.data.access_token, 'each Page has its own token');
 
-      const grant = await portico.runtime.db
+      const grant = await fx.portico.runtime.db
         .selectFrom('grants')
         .selectAll()
         .where('platform', '=', 'facebook')
@@ -65,34 +49,34 @@ for (const backend of BACKENDS) {
 
     test('a user without Pages gets error=no_targets', async () => {
       const lonely = await user('Lonely', { targets: 'none' });
-      const flow = await connectThroughSandbox(portico, 'facebook', {
+      const flow = await connectThroughSandbox(fx.portico, 'facebook', {
         user: lonely.id,
-        body: { return_url: `${app.url}/fb` },
+        body: { return_url: `${fx.app.url}/fb` },
       });
       assert.equal(flow.location?.searchParams.get('error'), 'no_targets');
     });
 
     test('denying gets error=access_denied', async () => {
-      const flow = await connectThroughSandbox(portico, 'facebook', {
+      const flow = await connectThroughSandbox(fx.portico, 'facebook', {
         decision: 'deny',
-        body: { return_url: `${app.url}/fb` },
+        body: { return_url: `${fx.app.url}/fb` },
       });
       assert.equal(flow.location?.searchParams.get('error'), 'access_denied');
     });
 
     test('declining a required permission gets error=not_enough_permissions', async () => {
-      const flow = await connectThroughSandbox(portico, 'facebook', {
+      const flow = await connectThroughSandbox(fx.portico, 'facebook', {
         uncheck: ['pages_manage_posts'],
-        body: { return_url: `${app.url}/fb` },
+        body: { return_url: `${fx.app.url}/fb` },
       });
       assert.equal(flow.location?.searchParams.get('error'), 'not_enough_permissions');
-      const polled = await pollConnect(portico, flow.link.state_token);
+      const polled = await pollConnect(fx.portico, flow.link.state_token);
       assert.match(polled.error.message, /pages_manage_posts/);
     });
 
     test('declining an optional permission still connects, and the account shows what was granted', async () => {
-      const flow = await connectThroughSandbox(portico, 'facebook', { uncheck: ['business_management'] });
-      const polled = await pollConnect(portico, flow.link.state_token);
+      const flow = await connectThroughSandbox(fx.portico, 'facebook', { uncheck: ['business_management'] });
+      const polled = await pollConnect(fx.portico, flow.link.state_token);
       assert.equal(polled.status, 'connected');
       assert.ok(!polled.accounts[0].scopes.includes('business_management'));
       assert.ok(polled.accounts[0].scopes.includes('pages_manage_posts'));
@@ -100,9 +84,9 @@ for (const backend of BACKENDS) {
 
     test('a token endpoint answering 500 fails with platform_unavailable', async () => {
       const broken = await user('Broken', { tokenEndpoint: '500' });
-      const flow = await connectThroughSandbox(portico, 'facebook', {
+      const flow = await connectThroughSandbox(fx.portico, 'facebook', {
         user: broken.id,
-        body: { return_url: `${app.url}/fb` },
+        body: { return_url: `${fx.app.url}/fb` },
       });
       assert.equal(flow.location?.searchParams.get('error'), 'platform_unavailable');
     });

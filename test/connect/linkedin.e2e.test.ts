@@ -1,37 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { connectFixture } from '../support/connect-fixture.ts';
 import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
-import { addSandboxUser } from '../support/consent.ts';
-import { startTestPortico, type TestPortico } from '../support/portico.ts';
-import { startReturnServer, type ReturnServer } from '../support/return-server.ts';
 import { BACKENDS } from '../support/storage.ts';
 
 for (const backend of BACKENDS) {
   describe(`LinkedIn connect, end to end (${backend})`, () => {
-    let portico: TestPortico;
-    let app: ReturnServer;
-    before(async () => {
-      portico = await startTestPortico(backend);
-      app = await startReturnServer();
-    });
-    after(async () => {
-      await app.close();
-      await portico.close();
-    });
-    const user = (name: string, scenario?: Record<string, unknown>) =>
-      addSandboxUser(`${portico.url}/sandbox`, {
-        platform: 'linkedin',
-        name,
-        ...(scenario ? { scenario } : {}),
-      });
+    const fx = connectFixture(backend);
+    const user = (name: string, scenario?: Record<string, unknown>) => fx.user('linkedin', name, scenario);
 
     test('the member and every organization they administer become accounts', async () => {
       const reid = await user('Reid');
-      const flow = await connectThroughSandbox(portico, 'linkedin', {
+      const flow = await connectThroughSandbox(fx.portico, 'linkedin', {
         user: reid.id,
-        body: { return_url: `${app.url}/li` },
+        body: { return_url: `${fx.app.url}/li` },
       });
-      const polled = await pollConnect(portico, flow.link.state_token);
+      const polled = await pollConnect(fx.portico, flow.link.state_token);
       assert.equal(flow.location?.searchParams.get('connected'), String(polled.accounts.length));
       const types = polled.accounts.map((a: any) => a.target_type);
       assert.equal(types.filter((t: string) => t === 'profile').length, 1);
@@ -48,8 +32,8 @@ for (const backend of BACKENDS) {
 
     test('a member without organizations connects just the member', async () => {
       const solo = await user('Solo', { targets: 'none' });
-      const flow = await connectThroughSandbox(portico, 'linkedin', { user: solo.id });
-      const polled = await pollConnect(portico, flow.link.state_token);
+      const flow = await connectThroughSandbox(fx.portico, 'linkedin', { user: solo.id });
+      const polled = await pollConnect(fx.portico, flow.link.state_token);
       assert.deepEqual(
         polled.accounts.map((a: any) => a.target_type),
         ['profile'],
@@ -57,8 +41,10 @@ for (const backend of BACKENDS) {
     });
 
     test('not granting the organization scope connects just the member', async () => {
-      const flow = await connectThroughSandbox(portico, 'linkedin', { uncheck: ['rw_organization_admin'] });
-      const polled = await pollConnect(portico, flow.link.state_token);
+      const flow = await connectThroughSandbox(fx.portico, 'linkedin', {
+        uncheck: ['rw_organization_admin'],
+      });
+      const polled = await pollConnect(fx.portico, flow.link.state_token);
       assert.deepEqual(
         polled.accounts.map((a: any) => a.target_type),
         ['profile'],
@@ -66,32 +52,32 @@ for (const backend of BACKENDS) {
     });
 
     test('cancelling (user_cancelled_authorize) gets error=access_denied', async () => {
-      const flow = await connectThroughSandbox(portico, 'linkedin', {
+      const flow = await connectThroughSandbox(fx.portico, 'linkedin', {
         decision: 'deny',
-        body: { return_url: `${app.url}/li` },
+        body: { return_url: `${fx.app.url}/li` },
       });
       assert.equal(flow.location?.searchParams.get('error'), 'access_denied');
     });
 
     test('not granting w_member_social gets error=not_enough_permissions', async () => {
-      const flow = await connectThroughSandbox(portico, 'linkedin', {
+      const flow = await connectThroughSandbox(fx.portico, 'linkedin', {
         uncheck: ['w_member_social'],
-        body: { return_url: `${app.url}/li` },
+        body: { return_url: `${fx.app.url}/li` },
       });
       assert.equal(flow.location?.searchParams.get('error'), 'not_enough_permissions');
     });
 
     test('an expiring token is refreshed and the refresh token keeps working', async () => {
       const short = await user('Short', { accessTtlSeconds: 30 });
-      const flow = await connectThroughSandbox(portico, 'linkedin', { user: short.id });
-      const member = (await pollConnect(portico, flow.link.state_token)).accounts.find(
+      const flow = await connectThroughSandbox(fx.portico, 'linkedin', { user: short.id });
+      const member = (await pollConnect(fx.portico, flow.link.state_token)).accounts.find(
         (a: any) => a.target_type === 'profile',
       );
       for (let i = 0; i < 2; i++) {
-        const res = await portico.api(`/v1/social/accounts/${member.id}/credentials`);
+        const res = await fx.portico.api(`/v1/social/accounts/${member.id}/credentials`);
         assert.equal(res.status, 200);
         const token = ((await res.json()) as any).data.access_token;
-        const me = await fetch(`${portico.url}/sandbox/api.linkedin.com/v2/userinfo`, {
+        const me = await fetch(`${fx.portico.url}/sandbox/api.linkedin.com/v2/userinfo`, {
           headers: { authorization: `Bearer ${token}` },
         });
         assert.equal(me.status, 200);
@@ -100,9 +86,9 @@ for (const backend of BACKENDS) {
 
     test('a token endpoint answering 429 fails with platform_unavailable', async () => {
       const limited = await user('Limited', { tokenEndpoint: '429' });
-      const flow = await connectThroughSandbox(portico, 'linkedin', {
+      const flow = await connectThroughSandbox(fx.portico, 'linkedin', {
         user: limited.id,
-        body: { return_url: `${app.url}/li` },
+        body: { return_url: `${fx.app.url}/li` },
       });
       assert.equal(flow.location?.searchParams.get('error'), 'platform_unavailable');
     });

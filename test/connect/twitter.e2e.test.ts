@@ -1,47 +1,30 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { connectFixture } from '../support/connect-fixture.ts';
 import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
-import { addSandboxUser } from '../support/consent.ts';
-import { startTestPortico, type TestPortico } from '../support/portico.ts';
-import { startReturnServer, type ReturnServer } from '../support/return-server.ts';
 import { BACKENDS } from '../support/storage.ts';
 
 for (const backend of BACKENDS) {
   describe(`X connect, end to end (${backend})`, () => {
-    let portico: TestPortico;
-    let app: ReturnServer;
-    before(async () => {
-      portico = await startTestPortico(backend);
-      app = await startReturnServer();
-    });
-    after(async () => {
-      await app.close();
-      await portico.close();
-    });
+    const fx = connectFixture(backend);
 
-    const sandbox = () => `${portico.url}/sandbox`;
-    const user = (name: string, scenario?: Record<string, unknown>) =>
-      addSandboxUser(sandbox(), {
-        platform: 'twitter',
-        name,
-        username: name.toLowerCase(),
-        ...(scenario ? { scenario } : {}),
-      });
+    const sandbox = () => `${fx.portico.url}/sandbox`;
+    const user = (name: string, scenario?: Record<string, unknown>) => fx.user('twitter', name, scenario);
 
     test('approving connects one profile and returns to the app with connected=1', async () => {
       const ada = await user('Ada');
-      const flow = await connectThroughSandbox(portico, 'twitter', {
+      const flow = await connectThroughSandbox(fx.portico, 'twitter', {
         user: ada.id,
-        body: { return_url: `${app.url}/done?from=test`, metadata: { customer_id: '42' } },
+        body: { return_url: `${fx.app.url}/done?from=test`, metadata: { customer_id: '42' } },
       });
       assert.equal(flow.response.status, 303);
-      assert.equal(flow.location?.origin, app.url);
+      assert.equal(flow.location?.origin, fx.app.url);
       assert.equal(flow.location?.pathname, '/done');
       assert.equal(flow.location?.searchParams.get('from'), 'test', 'the return URL keeps its own query');
       assert.equal(flow.location?.searchParams.get('connected'), '1');
       assert.equal(flow.location?.searchParams.get('platform'), 'twitter');
       await fetch(flow.location!);
-      assert.equal(app.hits.at(-1)?.searchParams.get('connected'), '1');
+      assert.equal(fx.app.hits.at(-1)?.searchParams.get('connected'), '1');
 
       const connectUrl = new URL(flow.link.connect_url);
       assert.equal(
@@ -51,7 +34,7 @@ for (const backend of BACKENDS) {
       );
       assert.equal(connectUrl.searchParams.get('code_challenge_method'), 'S256');
 
-      const polled = await pollConnect(portico, flow.link.state_token);
+      const polled = await pollConnect(fx.portico, flow.link.state_token);
       assert.equal(polled.status, 'connected');
       assert.equal(polled.accounts.length, 1);
       const account = polled.accounts[0];
@@ -63,7 +46,7 @@ for (const backend of BACKENDS) {
       assert.ok(account.scopes.includes('offline.access'));
       assert.ok(account.token_expires_at, 'X tokens expire');
 
-      const listed = (await (await portico.api('/v1/social/accounts?platform=x')).json()) as any;
+      const listed = (await (await fx.portico.api('/v1/social/accounts?platform=x')).json()) as any;
       assert.ok(
         listed.data.some((a: any) => a.id === account.id),
         'listed under the alias x too',
@@ -71,7 +54,7 @@ for (const backend of BACKENDS) {
       assert.ok(!JSON.stringify(listed).includes('access_token'), 'no token in listings');
 
       const creds = (await (
-        await portico.api(`/v1/social/accounts/${account.id}/credentials`)
+        await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`)
       ).json()) as any;
       assert.equal(creds.data.token_type, 'bearer');
       assert.equal(typeof creds.data.access_token, 'string');
@@ -80,7 +63,7 @@ for (const backend of BACKENDS) {
       });
       assert.equal(me.status, 200, 'the token works against the platform');
 
-      const events = await portico.runtime.db
+      const events = await fx.portico.runtime.db
         .selectFrom('events')
         .selectAll()
         .where('type', '=', 'account.connected')
@@ -92,31 +75,31 @@ for (const backend of BACKENDS) {
 
     test('tokens are encrypted at rest', async () => {
       const grace = await user('Grace');
-      const flow = await connectThroughSandbox(portico, 'twitter', { user: grace.id });
-      const account = (await pollConnect(portico, flow.link.state_token)).accounts[0];
+      const flow = await connectThroughSandbox(fx.portico, 'twitter', { user: grace.id });
+      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
       const creds = (await (
-        await portico.api(`/v1/social/accounts/${account.id}/credentials`)
+        await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`)
       ).json()) as any;
-      const grants = await portico.runtime.db.selectFrom('grants').selectAll().execute();
+      const grants = await fx.portico.runtime.db.selectFrom('grants').selectAll().execute();
       assert.ok(grants.length > 0);
       assert.ok(!JSON.stringify(grants).includes(creds.data.access_token));
     });
 
     test('connecting the same profile again updates it in place', async () => {
       const linus = await user('Linus');
-      const first = await connectThroughSandbox(portico, 'twitter', {
+      const first = await connectThroughSandbox(fx.portico, 'twitter', {
         user: linus.id,
         body: { metadata: { a: '1' } },
       });
-      const second = await connectThroughSandbox(portico, 'twitter', {
+      const second = await connectThroughSandbox(fx.portico, 'twitter', {
         user: linus.id,
         body: { metadata: { b: '2' } },
       });
-      const a = (await pollConnect(portico, first.link.state_token)).accounts[0];
-      const b = (await pollConnect(portico, second.link.state_token)).accounts[0];
+      const a = (await pollConnect(fx.portico, first.link.state_token)).accounts[0];
+      const b = (await pollConnect(fx.portico, second.link.state_token)).accounts[0];
       assert.equal(b.id, a.id, 'same account id');
       assert.deepEqual(b.metadata, { a: '1', b: '2' });
-      const rows = await portico.runtime.db
+      const rows = await fx.portico.runtime.db
         .selectFrom('accounts')
         .select('id')
         .where('external_id', '=', a.platform_account_id)
@@ -125,63 +108,63 @@ for (const backend of BACKENDS) {
     });
 
     test('denying returns error=access_denied and connects nothing', async () => {
-      const before = await portico.runtime.db.selectFrom('accounts').select('id').execute();
-      const flow = await connectThroughSandbox(portico, 'twitter', {
+      const before = await fx.portico.runtime.db.selectFrom('accounts').select('id').execute();
+      const flow = await connectThroughSandbox(fx.portico, 'twitter', {
         decision: 'deny',
-        body: { return_url: `${app.url}/back` },
+        body: { return_url: `${fx.app.url}/back` },
       });
       assert.equal(flow.location?.searchParams.get('error'), 'access_denied');
       assert.equal(flow.location?.searchParams.get('platform'), 'twitter');
-      const polled = await pollConnect(portico, flow.link.state_token);
+      const polled = await pollConnect(fx.portico, flow.link.state_token);
       assert.equal(polled.status, 'failed');
       assert.equal(polled.error.code, 'access_denied');
-      const after = await portico.runtime.db.selectFrom('accounts').select('id').execute();
+      const after = await fx.portico.runtime.db.selectFrom('accounts').select('id').execute();
       assert.equal(after.length, before.length);
     });
 
     test('unticking a required scope fails with not_enough_permissions', async () => {
-      const flow = await connectThroughSandbox(portico, 'twitter', {
+      const flow = await connectThroughSandbox(fx.portico, 'twitter', {
         uncheck: ['tweet.write'],
-        body: { return_url: `${app.url}/back` },
+        body: { return_url: `${fx.app.url}/back` },
       });
       assert.equal(flow.location?.searchParams.get('error'), 'not_enough_permissions');
-      const polled = await pollConnect(portico, flow.link.state_token);
+      const polled = await pollConnect(fx.portico, flow.link.state_token);
       assert.equal(polled.error.code, 'not_enough_permissions');
       assert.match(polled.error.message, /tweet\.write/);
     });
 
     test('a token endpoint answering 500 fails with platform_unavailable', async () => {
       const broken = await user('Broken', { tokenEndpoint: '500' });
-      const flow = await connectThroughSandbox(portico, 'twitter', {
+      const flow = await connectThroughSandbox(fx.portico, 'twitter', {
         user: broken.id,
-        body: { return_url: `${app.url}/back` },
+        body: { return_url: `${fx.app.url}/back` },
       });
       assert.equal(flow.location?.searchParams.get('error'), 'platform_unavailable');
     });
 
     test('a token endpoint answering 429 fails with platform_unavailable', async () => {
       const limited = await user('Limited', { tokenEndpoint: '429' });
-      const flow = await connectThroughSandbox(portico, 'twitter', {
+      const flow = await connectThroughSandbox(fx.portico, 'twitter', {
         user: limited.id,
-        body: { return_url: `${app.url}/back` },
+        body: { return_url: `${fx.app.url}/back` },
       });
       assert.equal(flow.location?.searchParams.get('error'), 'platform_unavailable');
     });
 
     test('expiring access tokens are refreshed with the rotating refresh token', async () => {
       const short = await user('Short', { accessTtlSeconds: 30 });
-      const flow = await connectThroughSandbox(portico, 'twitter', { user: short.id });
-      const account = (await pollConnect(portico, flow.link.state_token)).accounts[0];
-      const grantBefore = await portico.runtime.db
+      const flow = await connectThroughSandbox(fx.portico, 'twitter', { user: short.id });
+      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
+      const grantBefore = await fx.portico.runtime.db
         .selectFrom('grants')
         .selectAll()
         .where('subject', '=', account.platform_account_id)
         .executeTakeFirstOrThrow();
       const creds = (await (
-        await portico.api(`/v1/social/accounts/${account.id}/credentials`)
+        await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`)
       ).json()) as any;
       assert.equal(creds.success, true);
-      const grantAfter = await portico.runtime.db
+      const grantAfter = await fx.portico.runtime.db
         .selectFrom('grants')
         .selectAll()
         .where('id', '=', grantBefore.id)
@@ -197,25 +180,25 @@ for (const backend of BACKENDS) {
       });
       assert.equal(me.status, 200, 'the refreshed token works');
       // Twice in a row: the second refresh must use the rotated token, or X would refuse it.
-      await portico.runtime.db
+      await fx.portico.runtime.db
         .updateTable('grants')
         .set({ access_expires_at: new Date(Date.now() + 1000) })
         .where('id', '=', grantBefore.id)
         .execute();
-      const again = await portico.api(`/v1/social/accounts/${account.id}/credentials`);
+      const again = await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`);
       assert.equal(again.status, 200);
     });
 
     test('a revoked refresh token marks the account needs_reauth and answers 409 REAUTH_REQUIRED', async () => {
       const revoked = await user('Revoked', { accessTtlSeconds: 10, refreshRevoked: true });
-      const flow = await connectThroughSandbox(portico, 'twitter', { user: revoked.id });
-      const account = (await pollConnect(portico, flow.link.state_token)).accounts[0];
-      const res = await portico.api(`/v1/social/accounts/${account.id}/credentials`);
+      const flow = await connectThroughSandbox(fx.portico, 'twitter', { user: revoked.id });
+      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
+      const res = await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`);
       assert.equal(res.status, 409);
       assert.equal(((await res.json()) as any).error.code, 'REAUTH_REQUIRED');
-      const after = (await (await portico.api(`/v1/social/accounts/${account.id}`)).json()) as any;
+      const after = (await (await fx.portico.api(`/v1/social/accounts/${account.id}`)).json()) as any;
       assert.equal(after.data.status, 'needs_reauth');
-      const events = await portico.runtime.db
+      const events = await fx.portico.runtime.db
         .selectFrom('events')
         .selectAll()
         .where('type', '=', 'account.token_expired')
@@ -225,15 +208,15 @@ for (const backend of BACKENDS) {
 
     test('concurrent credential requests refresh a rotating grant once', async () => {
       const busy = await user('Busy');
-      const flow = await connectThroughSandbox(portico, 'twitter', { user: busy.id });
-      const account = (await pollConnect(portico, flow.link.state_token)).accounts[0];
-      await portico.runtime.db
+      const flow = await connectThroughSandbox(fx.portico, 'twitter', { user: busy.id });
+      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
+      await fx.portico.runtime.db
         .updateTable('grants')
         .set({ access_expires_at: new Date(Date.now() + 5000) })
         .where('subject', '=', account.platform_account_id)
         .execute();
       const answers = await Promise.all(
-        Array.from({ length: 5 }, () => portico.api(`/v1/social/accounts/${account.id}/credentials`)),
+        Array.from({ length: 5 }, () => fx.portico.api(`/v1/social/accounts/${account.id}/credentials`)),
       );
       assert.deepEqual(
         answers.map((r) => r.status),

@@ -50,7 +50,8 @@ describe('applyHostOverrides', () => {
       name: 'query and fragment are kept, encoding untouched',
       url: 'https://x.com/i/oauth2/authorize?client_id=abc&scope=tweet.read%20users.read&state=s%2B1#frag',
       overrides: { 'x.com': 'http://localhost:3000/sandbox/x.com' },
-      expected: 'http://localhost:3000/sandbox/x.com/i/oauth2/authorize?client_id=abc&scope=tweet.read%20users.read&state=s%2B1#frag',
+      expected:
+        'http://localhost:3000/sandbox/x.com/i/oauth2/authorize?client_id=abc&scope=tweet.read%20users.read&state=s%2B1#frag',
     },
     {
       name: 'an http base can become https',
@@ -85,13 +86,19 @@ describe('applyHostOverrides', () => {
     {
       name: 'a host:port key wins over a bare hostname key',
       url: 'http://mastodon.local:8080/api/v1/apps',
-      overrides: { 'mastodon.local': 'http://127.0.0.1:1111', 'mastodon.local:8080': 'http://127.0.0.1:2222' },
+      overrides: {
+        'mastodon.local': 'http://127.0.0.1:1111',
+        'mastodon.local:8080': 'http://127.0.0.1:2222',
+      },
       expected: 'http://127.0.0.1:2222/api/v1/apps',
     },
     {
       name: 'a bare hostname key matches any port',
       url: 'http://mastodon.local:9090/api/v1/apps',
-      overrides: { 'mastodon.local': 'http://127.0.0.1:1111', 'mastodon.local:8080': 'http://127.0.0.1:2222' },
+      overrides: {
+        'mastodon.local': 'http://127.0.0.1:1111',
+        'mastodon.local:8080': 'http://127.0.0.1:2222',
+      },
       expected: 'http://127.0.0.1:1111/api/v1/apps',
     },
     {
@@ -149,17 +156,57 @@ describe('parseHostOverrides', () => {
     { name: 'a JSON array', json: '["api.x.com"]', message: /must be a JSON object/ },
     { name: 'a JSON string', json: '"http://127.0.0.1"', message: /must be a JSON object/ },
     { name: 'JSON null', json: 'null', message: /must be a JSON object/ },
-    { name: 'a key that is a URL', json: '{"https://api.x.com": "http://127.0.0.1"}', message: /key "https:\/\/api\.x\.com" is not a hostname/ },
-    { name: 'a key with a path', json: '{"api.x.com/2": "http://127.0.0.1"}', message: /key "api\.x\.com\/2" is not a hostname/ },
+    {
+      name: 'a key that is a URL',
+      json: '{"https://api.x.com": "http://127.0.0.1"}',
+      message: /key "https:\/\/api\.x\.com" is not a hostname/,
+    },
+    {
+      name: 'a key with a path',
+      json: '{"api.x.com/2": "http://127.0.0.1"}',
+      message: /key "api\.x\.com\/2" is not a hostname/,
+    },
     { name: 'an empty key', json: '{"": "http://127.0.0.1"}', message: /key "" is not a hostname/ },
-    { name: 'a key with a port out of range', json: '{"api.x.com:70000": "http://127.0.0.1"}', message: /key "api\.x\.com:70000"/ },
-    { name: 'a value that is not a string', json: '{"api.x.com": 9001}', message: /value for "api\.x\.com" must be a string URL/ },
-    { name: 'a relative value', json: '{"api.x.com": "/sandbox/api.x.com"}', message: /value for "api\.x\.com" must be an absolute http\(s\) URL/ },
-    { name: 'a value without scheme', json: '{"api.x.com": "127.0.0.1:9001"}', message: /value for "api\.x\.com" must be an absolute http\(s\) URL/ },
-    { name: 'a non-http value', json: '{"api.x.com": "ftp://127.0.0.1/"}', message: /value for "api\.x\.com" must be an absolute http\(s\) URL/ },
-    { name: 'a value with a query', json: '{"api.x.com": "http://127.0.0.1:9001/?a=1"}', message: /value for "api\.x\.com" must not have a query or fragment/ },
-    { name: 'a value with an empty query', json: '{"api.x.com": "http://127.0.0.1:9001/?"}', message: /must not have a query or fragment/ },
-    { name: 'a value with a fragment', json: '{"api.x.com": "http://127.0.0.1:9001/#x"}', message: /must not have a query or fragment/ },
+    {
+      name: 'a key with a port out of range',
+      json: '{"api.x.com:70000": "http://127.0.0.1"}',
+      message: /key "api\.x\.com:70000"/,
+    },
+    {
+      name: 'a value that is not a string',
+      json: '{"api.x.com": 9001}',
+      message: /value for "api\.x\.com" must be a string URL/,
+    },
+    {
+      name: 'a relative value',
+      json: '{"api.x.com": "/sandbox/api.x.com"}',
+      message: /value for "api\.x\.com" must be an absolute http\(s\) URL/,
+    },
+    {
+      name: 'a value without scheme',
+      json: '{"api.x.com": "127.0.0.1:9001"}',
+      message: /value for "api\.x\.com" must be an absolute http\(s\) URL/,
+    },
+    {
+      name: 'a non-http value',
+      json: '{"api.x.com": "ftp://127.0.0.1/"}',
+      message: /value for "api\.x\.com" must be an absolute http\(s\) URL/,
+    },
+    {
+      name: 'a value with a query',
+      json: '{"api.x.com": "http://127.0.0.1:9001/?a=1"}',
+      message: /value for "api\.x\.com" must not have a query or fragment/,
+    },
+    {
+      name: 'a value with an empty query',
+      json: '{"api.x.com": "http://127.0.0.1:9001/?"}',
+      message: /must not have a query or fragment/,
+    },
+    {
+      name: 'a value with a fragment',
+      json: '{"api.x.com": "http://127.0.0.1:9001/#x"}',
+      message: /must not have a query or fragment/,
+    },
   ];
   for (const { name, json, message } of cases) {
     test(`${name} is refused, naming the entry`, () => {

@@ -12,7 +12,8 @@ import {
 
 describe('which requests may be retried', () => {
   test('GET, HEAD, OPTIONS, PUT and DELETE are idempotent, in any case', () => {
-    for (const method of ['GET', 'head', 'Options', 'PUT', 'delete']) assert.equal(isIdempotent(method), true, method);
+    for (const method of ['GET', 'head', 'Options', 'PUT', 'delete'])
+      assert.equal(isIdempotent(method), true, method);
   });
 
   test('POST and PATCH are not, unless the caller says so', () => {
@@ -24,16 +25,29 @@ describe('which requests may be retried', () => {
 
   test('429, 502, 503 and 504 are worth another try; other statuses are answers', () => {
     for (const status of [429, 502, 503, 504]) assert.equal(isRetryableStatus(status), true, String(status));
-    for (const status of [200, 301, 400, 401, 403, 404, 409, 500, 501]) assert.equal(isRetryableStatus(status), false, String(status));
+    for (const status of [200, 301, 400, 401, 403, 404, 409, 500, 501])
+      assert.equal(isRetryableStatus(status), false, String(status));
   });
 });
 
 describe('how long to wait', () => {
   test('backoff doubles per attempt, with jitter between half and all of it', () => {
-    assert.equal(backoffMs(1, () => 0), 100);
-    assert.equal(backoffMs(1, () => 0.999999), 200);
-    assert.equal(backoffMs(2, () => 0), 200);
-    assert.equal(backoffMs(3, () => 0.999999), 800);
+    assert.equal(
+      backoffMs(1, () => 0),
+      100,
+    );
+    assert.equal(
+      backoffMs(1, () => 0.999999),
+      200,
+    );
+    assert.equal(
+      backoffMs(2, () => 0),
+      200,
+    );
+    assert.equal(
+      backoffMs(3, () => 0.999999),
+      800,
+    );
     for (let i = 0; i < 100; i++) {
       const wait = backoffMs(2);
       assert.ok(wait >= 200 && wait <= 400, String(wait));
@@ -41,7 +55,10 @@ describe('how long to wait', () => {
   });
 
   test('backoff never exceeds the cap', () => {
-    assert.equal(backoffMs(30, () => 0.999999), MAX_WAIT_MS);
+    assert.equal(
+      backoffMs(30, () => 0.999999),
+      MAX_WAIT_MS,
+    );
   });
 
   test('Retry-After in seconds', () => {

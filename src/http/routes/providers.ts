@@ -27,6 +27,17 @@ const ProviderSchema = Type.Object({
   callback_url: Type.String({ description: 'Register this redirect URI with the platform.' }),
 });
 
+/** GET and DELETE take the same parameters and answer the same shape. */
+function schemaFor(summary: string) {
+  return {
+    tags: ['Providers'],
+    summary,
+    params: Params,
+    querystring: TeamQuery,
+    response: { 200: Envelope(ProviderSchema), ...errorResponses(404, 422) },
+  };
+}
+
 function platformOf(name: string): PlatformModule {
   const platform = findPlatform(name);
   if (!platform) {
@@ -99,16 +110,7 @@ export function providerRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
 
     app.get(
       '/v1/providers/:platform',
-      {
-        config: { scope: 'admin' },
-        schema: {
-          tags: ['Providers'],
-          summary: 'Show which OAuth app a platform uses (never the secret)',
-          params: Params,
-          querystring: TeamQuery,
-          response: { 200: Envelope(ProviderSchema), ...errorResponses(404, 422) },
-        },
-      },
+      { config: { scope: 'admin' }, schema: schemaFor('Show which OAuth app a platform uses (never the secret)') },
       async (request) => {
         const platform = platformOf(request.params.platform);
         const team = await teamOf(db, request, request.query.team_id);
@@ -120,13 +122,7 @@ export function providerRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       '/v1/providers/:platform',
       {
         config: { scope: 'admin' },
-        schema: {
-          tags: ['Providers'],
-          summary: 'Remove the team’s own OAuth app (the environment’s applies again, if any)',
-          params: Params,
-          querystring: TeamQuery,
-          response: { 200: Envelope(ProviderSchema), ...errorResponses(404, 422) },
-        },
+        schema: schemaFor('Remove the team’s own OAuth app (the environment’s applies again, if any)'),
       },
       async (request) => {
         const platform = platformOf(request.params.platform);
