@@ -7,8 +7,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { buildApp } from './http/app.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
-import { bootstrapIfEmpty, type Bootstrapped } from './teams/bootstrap.ts';
 import { surfaces } from './surfaces.ts';
+import { type Bootstrapped, bootstrapIfEmpty } from './teams/bootstrap.ts';
 
 export interface RunningPortico {
   app: FastifyInstance;

@@ -4,11 +4,11 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config/config.ts';
-import type { HostOverrides } from './outbound/host-overrides.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
 import { connectRoutes } from './http/routes/connect.ts';
 import { oauthCallbackRoutes } from './http/routes/oauth-callback.ts';
 import { providerRoutes } from './http/routes/providers.ts';
+import type { HostOverrides } from './outbound/host-overrides.ts';
 import type { Runtime } from './runtime.ts';
 import { SANDBOX_CREDENTIALS, sandboxHostOverrides, sandboxPlugin } from './sandbox/index.ts';
 

@@ -2,9 +2,9 @@
 import { createApiKey, listApiKeys, revokeApiKey } from '../apikeys/keys.ts';
 import { isScope, type Scope } from '../apikeys/scopes.ts';
 import type { Config } from '../config/config.ts';
+import type { Runtime } from '../runtime.ts';
 import { bootstrapIfEmpty } from '../teams/bootstrap.ts';
 import { createTeam, defaultTeam, listTeams } from '../teams/teams.ts';
-import type { Runtime } from '../runtime.ts';
 import { withRuntime } from './open.ts';
 
 interface Flags {

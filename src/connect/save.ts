@@ -4,7 +4,7 @@
  * outcome, and an `account.connected` event per account.
  */
 import { sql } from 'kysely';
-import { accountView, type AccountView } from '../accounts/views.ts';
+import { type AccountView, accountView } from '../accounts/views.ts';
 import { emitEvent } from '../events/outbox.ts';
 import type { Identity, PlatformModule, Target, TokenSet } from '../platforms/types.ts';
 import type { Runtime } from '../runtime.ts';

@@ -10,18 +10,18 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { ApiError } from '../errors/catalog.ts';
-import { newId } from '../storage/ids.ts';
 import type { Runtime } from '../runtime.ts';
+import { newId } from '../storage/ids.ts';
 import { requireApiKey } from './auth.ts';
 import { ErrorEnvelope } from './envelope.ts';
 import { installErrorHandling } from './errors.ts';
 import { installIdempotency } from './idempotency.ts';
 import { installMetrics } from './metrics.ts';
-import { validatorCompiler } from './validation.ts';
 import { AccountSchema } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
 import { TeamSchema, teamRoutes } from './routes/teams.ts';
+import { validatorCompiler } from './validation.ts';
 
 const BODY_LIMIT = 1024 * 1024;
 

@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, invalidField } from '../errors/catalog.ts';
-import { sha256Hex } from '../storage/ids.ts';
 import type { Runtime } from '../runtime.ts';
+import { sha256Hex } from '../storage/ids.ts';
 import { principalOf } from './auth.ts';
 
 const TTL_MS = 24 * 60 * 60 * 1000;

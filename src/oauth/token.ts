@@ -5,7 +5,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 import * as oauth from 'oauth4webapi';
-import { OutboundError, type Outbound } from '../outbound/client.ts';
+import { type Outbound, OutboundError } from '../outbound/client.ts';
 import type { PlatformModule, TokenSet } from '../platforms/types.ts';
 import { failure, type OAuthFailure, type Result, success } from './result.ts';
 
@@ -48,9 +48,9 @@ export async function exchangeCode(
   now: Date,
 ): Promise<Result<TokenSet>> {
   const p = parts(platform, credentials, outbound);
-  // The state was matched to its session before we got here; oauth4webapi checks the rest of the response.
-  const params = oauth.validateAuthResponse(p.as, p.client, input.callback, oauth.skipStateCheck);
   return tokenCall(platform, now, async () => {
+    // The state was matched to its session before we got here; oauth4webapi checks the rest (a code, no error).
+    const params = oauth.validateAuthResponse(p.as, p.client, input.callback, oauth.skipStateCheck);
     const response = await oauth.authorizationCodeGrantRequest(
       p.as,
       p.client,

@@ -2,7 +2,7 @@
  * A small client for platform APIs (identity, targets), on the outbound client. Failures are classified
  * by who failed: the platform refused (4xx), garbled its answer, or was unavailable (5xx, 429, network).
  */
-import { OutboundError, type Outbound } from '../outbound/client.ts';
+import { type Outbound, OutboundError } from '../outbound/client.ts';
 
 export type PlatformFailureKind = 'refused' | 'garbled' | 'unavailable';
 

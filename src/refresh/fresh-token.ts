@@ -3,6 +3,8 @@
  * `minValidityMs`. Refreshing happens under the grant's lease: never two refreshes of one grant at once
  * (a rotating refresh token dies if used twice), and the new tokens are committed before they are used.
  */
+
+import { accountView } from '../accounts/views.ts';
 import { resolveOAuthApp } from '../connect/credentials.ts';
 import { accountTokenContext, grantTokenContext } from '../connect/save.ts';
 import { emitEvent } from '../events/outbox.ts';
@@ -11,7 +13,6 @@ import { findPlatform } from '../platforms/registry.ts';
 import type { Runtime } from '../runtime.ts';
 import { newId } from '../storage/ids.ts';
 import type { Account, Grant } from '../storage/schema.ts';
-import { accountView } from '../accounts/views.ts';
 
 const LEASE_MS = 30_000;
 const WAIT_STEP_MS = 100;

@@ -1,7 +1,7 @@
 /** First run: an empty database gets a default organization, team and admin key, exactly once. */
 import { sql } from 'kysely';
-import type { Mode } from '../config/config.ts';
 import { createApiKey } from '../apikeys/keys.ts';
+import type { Mode } from '../config/config.ts';
 import type { Db } from '../storage/db.ts';
 import { newId } from '../storage/ids.ts';
 import { createTeam } from './teams.ts';

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
 import { createConnectLink, pollConnect } from '../support/connect-flow.ts';
 import { startTestPortico, type TestPortico } from '../support/portico.ts';
-import { startReturnServer, type ReturnServer } from '../support/return-server.ts';
+import { type ReturnServer, startReturnServer } from '../support/return-server.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

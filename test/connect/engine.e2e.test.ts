@@ -76,6 +76,19 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test('a callback with the right state but no code fails the session with platform_error', async () => {
+      const link = await createConnectLink(fx.portico, 'twitter', { return_url: `${fx.app.url}/r` });
+      const res = await followCallback(`${fx.portico.url}/oauth/callback/twitter?state=${link.state_token}`);
+      assert.equal(res.location?.searchParams.get('error'), 'platform_error');
+      assert.equal((await pollConnect(fx.portico, link.state_token)).status, 'failed');
+    });
+
+    test('an unknown platform in an account filter is 422 UNSUPPORTED_PLATFORM', async () => {
+      const res = await fx.portico.api('/v1/social/accounts?platform=myspace');
+      assert.equal(res.status, 422);
+      assert.equal((await json(res)).error.code, 'UNSUPPORTED_PLATFORM');
+    });
+
     test('a session older than 15 minutes expires: polling says so and its callback fails', async () => {
       const link = await createConnectLink(fx.portico, 'twitter', { return_url: `${fx.app.url}/r` });
       const callbackUrl = await submitConsent(link.connect_url);

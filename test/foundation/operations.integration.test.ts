@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/config.ts';
 import { generateKeySpec } from '../../src/crypto/keyring.ts';
 import { createLogger } from '../../src/http/logging.ts';
-import { startPortico, type RunningPortico } from '../../src/server.ts';
+import { type RunningPortico, startPortico } from '../../src/server.ts';
 import { freePort, startTestPortico, type TestPortico } from '../support/portico.ts';
 import { openTestStorage } from '../support/storage.ts';
 

@@ -4,11 +4,11 @@ import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { accountsWithGrant, viewOfJoined } from '../../accounts/views.ts';
 import { ApiError } from '../../errors/catalog.ts';
-import { findPlatform } from '../../platforms/registry.ts';
 import { freshAccessToken } from '../../refresh/fresh-token.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { Team } from '../../storage/schema.ts';
 import { Envelope, errorResponses, ok, PageQuery } from '../envelope.ts';
+import { platformOf } from '../platform.ts';
 import { teamOf } from '../team.ts';
 
 export const AccountSchema = Type.Object(
@@ -84,13 +84,8 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         const team = await teamOf(db, request, request.query.team_id);
         const limit = request.query.limit ?? 25;
         let select = accountsWithGrant(db).where('accounts.team_id', '=', team.id);
-        if (request.query.platform) {
-          select = select.where(
-            'accounts.platform',
-            '=',
-            findPlatform(request.query.platform)?.id ?? request.query.platform,
-          );
-        }
+        if (request.query.platform)
+          select = select.where('accounts.platform', '=', platformOf(request.query.platform).id);
         if (request.query.status) select = select.where('accounts.status', '=', request.query.status);
         for (const [name, value] of Object.entries(query)) {
           if (name.startsWith('metadata.') && value !== undefined) {

@@ -8,11 +8,11 @@ import { accountsWithGrant, viewOfJoined } from '../../accounts/views.ts';
 import { resolveOAuthApp } from '../../connect/credentials.ts';
 import { findSessionByState, openConnectSession, visibleStatus } from '../../connect/sessions.ts';
 import { ApiError, connectErrors } from '../../errors/catalog.ts';
-import { findPlatform, supportedPlatforms } from '../../platforms/registry.ts';
 import type { Runtime } from '../../runtime.ts';
 import { checkReturnUrl } from '../../teams/origins.ts';
 import { principalOf } from '../auth.ts';
 import { Envelope, errorResponses, ok } from '../envelope.ts';
+import { platformOf } from '../platform.ts';
 import { teamOf } from '../team.ts';
 
 export const Metadata = Type.Record(
@@ -79,16 +79,7 @@ export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         if (!runtime.config.headlessConnect || !team.headless_connect) {
           throw new ApiError('NOT_ENABLED', 'Headless connect is turned off for this team');
         }
-        const platform = findPlatform(request.params.platform);
-        if (!platform) {
-          throw new ApiError(
-            'UNSUPPORTED_PLATFORM',
-            `"${request.params.platform}" is not a supported platform`,
-            {
-              supported: supportedPlatforms(),
-            },
-          );
-        }
+        const platform = platformOf(request.params.platform);
         const oauthApp = await resolveOAuthApp(runtime, team.id, platform);
         if (!oauthApp) {
           throw new ApiError('PROVIDER_NOT_CONFIGURED', `No OAuth app is configured for ${platform.name}`, {

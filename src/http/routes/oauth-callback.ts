@@ -1,6 +1,6 @@
 /** `GET /oauth/callback/{platform}`: where every platform sends the user back. Public, rate limited per IP. */
 import type { FastifyPluginAsync } from 'fastify';
-import { completeConnect } from '../../connect/complete.ts';
+import { type ConnectOutcome, completeConnect } from '../../connect/complete.ts';
 import { outcomePage } from '../../connect/outcome-page.ts';
 import { returnLocation } from '../../connect/return.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -16,13 +16,28 @@ export function oauthCallbackRoutes(runtime: Runtime): FastifyPluginAsync {
       { schema: { hide: true } },
       async (request, reply) => {
         const query = new URLSearchParams(request.url.split('?')[1] ?? '');
-        const outcome = await completeConnect(runtime, request.params.platform, query);
+        let outcome: ConnectOutcome;
+        let failedInside = false;
+        try {
+          outcome = await completeConnect(runtime, request.params.platform, query);
+        } catch (error) {
+          // A bug or an outage, not the user's doing: they still get a page, never a JSON stack.
+          request.log.error({ err: error }, 'connect callback failed');
+          failedInside = true;
+          outcome = {
+            ok: false,
+            session: undefined,
+            platform: undefined,
+            code: 'platform_error',
+            message: '',
+          };
+        }
         reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
         const location = returnLocation(outcome);
         if (location) return reply.redirect(location, 303);
         const page = outcomePage(outcome);
         return reply
-          .code(page.status)
+          .code(failedInside ? 500 : page.status)
           .header('content-security-policy', PAGE_CSP)
           .header('x-content-type-options', 'nosniff')
           .type('text/html; charset=utf-8')

@@ -6,10 +6,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { providerSecretContext, resolveOAuthApp } from '../../connect/credentials.ts';
 import { ApiError } from '../../errors/catalog.ts';
-import { findPlatform, supportedPlatforms } from '../../platforms/registry.ts';
 import type { PlatformModule } from '../../platforms/types.ts';
 import type { Runtime } from '../../runtime.ts';
 import { Envelope, errorResponses, ok } from '../envelope.ts';
+import { platformOf } from '../platform.ts';
 import { teamOf } from '../team.ts';
 
 const Params = Type.Object({ platform: Type.String({ maxLength: 40 }) });
@@ -36,16 +36,6 @@ function schemaFor(summary: string) {
     querystring: TeamQuery,
     response: { 200: Envelope(ProviderSchema), ...errorResponses(404, 422) },
   };
-}
-
-function platformOf(name: string): PlatformModule {
-  const platform = findPlatform(name);
-  if (!platform) {
-    throw new ApiError('UNSUPPORTED_PLATFORM', `"${name}" is not a supported platform`, {
-      supported: supportedPlatforms(),
-    });
-  }
-  return platform;
 }
 
 export function providerRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
@@ -110,7 +100,10 @@ export function providerRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
 
     app.get(
       '/v1/providers/:platform',
-      { config: { scope: 'admin' }, schema: schemaFor('Show which OAuth app a platform uses (never the secret)') },
+      {
+        config: { scope: 'admin' },
+        schema: schemaFor('Show which OAuth app a platform uses (never the secret)'),
+      },
       async (request) => {
         const platform = platformOf(request.params.platform);
         const team = await teamOf(db, request, request.query.team_id);

@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ApiError } from '../../errors/catalog.ts';
 import type { Runtime } from '../../runtime.ts';
-import { createTeam, deleteTeam, findTeam, listTeams, teamView, updateTeam } from '../../teams/teams.ts';
 import { checkOrigins } from '../../teams/origins.ts';
+import { createTeam, deleteTeam, findTeam, listTeams, teamView, updateTeam } from '../../teams/teams.ts';
 import { principalOf } from '../auth.ts';
 import { Envelope, errorResponses, ok, PageQuery } from '../envelope.ts';
 
