@@ -11,10 +11,8 @@ import { providerRoutes } from './http/routes/providers.ts';
 import type { HostOverrides } from './outbound/host-overrides.ts';
 import type { Runtime } from './runtime.ts';
 import { SANDBOX_CREDENTIALS, sandboxHostOverrides, sandboxPlugin } from './sandbox/index.ts';
-
-export interface Worker {
-  stop(): Promise<void>;
-}
+import { startHousekeeping } from './workers/housekeeping.ts';
+import type { Worker } from './workers/worker.ts';
 
 export const SANDBOX_PREFIX = '/sandbox';
 
@@ -37,7 +35,7 @@ export const surfaces = {
     };
   },
 
-  workers(_runtime: Runtime): Worker[] {
-    return [];
+  workers(runtime: Runtime): Worker[] {
+    return [startHousekeeping(runtime)];
   },
 };

@@ -4,11 +4,13 @@ import { ConfigError, loadConfig, loadDotEnv } from '../config/config.ts';
 import { keysCommand, teamsCommand } from './admin.ts';
 import { migrateCommand } from './migrate.ts';
 import { serveCommand } from './serve.ts';
+import { workerCommand } from './worker.ts';
 
 const USAGE = `Usage: portico <command> [options]
 
 Commands:
-  serve [--sandbox | --live]     Run the API, portal, OAuth callbacks and background work
+  serve [--sandbox | --live]     Run the API, OAuth callbacks and background work
+  worker                         Run only the background work (for separate worker processes)
   migrate                        Apply database migrations and exit
   keys create --name N --scopes a,b [--team T]    Create an API key (printed once)
   keys list                      List API keys
@@ -43,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serveCommand(config);
+    case 'worker':
+      return workerCommand(config);
     case 'migrate':
       return migrateCommand(config);
     case 'keys':

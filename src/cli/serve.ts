@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import { createLogger } from '../http/logging.ts';
 import { startPortico } from '../server.ts';
 import { printFirstKey } from './admin.ts';
+import { untilSignal } from './signals.ts';
 
 export async function serveCommand(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
@@ -17,16 +18,6 @@ export async function serveCommand(config: Config): Promise<number> {
     },
     `Portico is listening; API reference at ${config.publicUrl}/docs`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      portico.close().then(resolve, (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        resolve();
-      });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await untilSignal(logger, () => portico.close());
   return 0;
 }

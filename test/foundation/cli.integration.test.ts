@@ -101,6 +101,19 @@ describe('portico CLI', () => {
     assert.match((await finished(run(['teams', 'list'], env))).stdout, /Ops/);
   });
 
+  test('portico worker runs background work until SIGTERM', async () => {
+    const child = run(['worker'], env);
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    const done = finished(child);
+    for (let i = 0; i < 200 && !out.includes('Portico worker running'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(out, /"workers":\["housekeeping"\]/);
+    child.kill('SIGTERM');
+    assert.equal((await done).code, 0);
+  });
+
   test('a wrong setting stops the start with one line naming the variable', async () => {
     const result = await finished(run(['serve'], { ...env, PORTICO_MODE: 'staging' }));
     assert.equal(result.code, 78);

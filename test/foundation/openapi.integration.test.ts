@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestPortico, type TestPortico } from '../support/portico.ts';
 
 describe('API reference', () => {
@@ -14,12 +15,29 @@ describe('API reference', () => {
     assert.equal(res.status, 200);
     const doc = (await res.json()) as any;
     assert.equal(doc.openapi, '3.1.0');
+    const validation = await new Validator().validate(doc);
+    assert.equal(validation.valid, true, JSON.stringify(validation.errors));
     assert.equal(typeof doc.info.title, 'string');
-    for (const path of ['/v1/teams', '/v1/teams/{id}', '/v1/api-keys', '/v1/api-keys/{id}']) {
+    for (const path of [
+      '/v1/teams',
+      '/v1/teams/{id}',
+      '/v1/api-keys',
+      '/v1/api-keys/{id}',
+      '/v1/social/connect/{platform}',
+      '/v1/social/connect/{state_token}',
+      '/v1/social/accounts',
+      '/v1/social/accounts/{id}',
+      '/v1/social/accounts/{id}/credentials',
+      '/v1/providers/{platform}',
+    ]) {
       assert.ok(doc.paths[path], `documents ${path}`);
     }
     assert.ok(doc.paths['/v1/teams'].post.requestBody, 'request bodies are documented');
     assert.ok(doc.paths['/v1/teams'].get.responses['200'], 'responses are documented');
+    assert.ok(
+      !Object.keys(doc.paths).some((p) => p.startsWith('/sandbox')),
+      'the simulator is not part of the API',
+    );
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     assert.ok(refs.length > 0);
     for (const ref of refs) {
