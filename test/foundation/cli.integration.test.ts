@@ -121,6 +121,17 @@ describe('portico CLI', () => {
     assert.match(result.stderr, /PORTICO_MODE must be one of sandbox, live/);
   });
 
+  test('a malformed key ring or host override map stops the start naming the variable', async () => {
+    const keys = await finished(run(['serve'], { ...env, PORTICO_ENCRYPTION_KEYS: 'k1:tooshort' }));
+    assert.equal(keys.code, 78);
+    assert.match(keys.stderr, /PORTICO_ENCRYPTION_KEYS key 'k1' is not 32 bytes/);
+    assert.ok(!keys.stderr.includes('tooshort'), 'key material is never echoed');
+    const hosts = await finished(run(['serve'], { ...env, PORTICO_HOST_OVERRIDES: '{"api.x.com": "ftp://nope"}' }));
+    assert.equal(hosts.code, 78);
+    assert.match(hosts.stderr, /PORTICO_HOST_OVERRIDES value for "api.x.com"/);
+    assert.equal(hosts.stderr.trim().split('\n').length, 1);
+  });
+
   test('an unknown command prints usage and fails', async () => {
     const result = await finished(run(['frobnicate'], env));
     assert.equal(result.code, 2);
