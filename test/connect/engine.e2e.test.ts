@@ -213,6 +213,28 @@ for (const backend of BACKENDS) {
       assert.equal(bad.status, 422);
     });
 
+    test('account lists page with a cursor and filter by status', async () => {
+      await connectThroughSandbox(fx.portico, 'facebook');
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await json(
+          await fx.portico.api(`/v1/social/accounts?limit=1${cursor ? `&cursor=${cursor}` : ''}`),
+        );
+        assert.ok(page.data.length <= 1);
+        seen.push(...page.data.map((a: any) => a.id));
+        cursor = page.meta.next_cursor;
+      } while (cursor);
+      const all = await json(await fx.portico.api('/v1/social/accounts?limit=100'));
+      assert.deepEqual(
+        seen,
+        all.data.map((a: any) => a.id),
+      );
+      assert.ok(seen.length >= 2);
+      const reauth = await json(await fx.portico.api('/v1/social/accounts?status=needs_reauth'));
+      assert.ok(reauth.data.every((a: any) => a.status === 'needs_reauth'));
+    });
+
     test('headless connect turned off for a team is 404 NOT_ENABLED', async () => {
       const team = (
         await json(

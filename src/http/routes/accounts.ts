@@ -1,7 +1,7 @@
 /** Connected accounts: list, get, and a currently valid access token (`/credentials`). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { sql } from 'kysely';
 import { Type } from 'typebox';
+import { listAccounts } from '../../accounts/list.ts';
 import { accountsWithGrant, viewOfJoined } from '../../accounts/views.ts';
 import { ApiError } from '../../errors/catalog.ts';
 import { freshAccessToken } from '../../refresh/fresh-token.ts';
@@ -82,27 +82,25 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       async (request) => {
         const query = request.query as Record<string, string | number | undefined>;
         const team = await teamOf(db, request, request.query.team_id);
-        const limit = request.query.limit ?? 25;
-        let select = accountsWithGrant(db).where('accounts.team_id', '=', team.id);
-        if (request.query.platform)
-          select = select.where('accounts.platform', '=', platformOf(request.query.platform).id);
-        if (request.query.status) select = select.where('accounts.status', '=', request.query.status);
-        for (const [name, value] of Object.entries(query)) {
-          if (name.startsWith('metadata.') && value !== undefined) {
-            select = select.where(
-              sql`accounts.metadata ->> ${name.slice('metadata.'.length)}`,
-              '=',
-              String(value),
-            );
-          }
-        }
-        if (request.query.cursor) select = select.where('accounts.id', '>', request.query.cursor);
-        const rows = await select
-          .orderBy('accounts.id')
-          .limit(limit + 1)
-          .execute();
-        const items = rows.slice(0, limit).map(viewOfJoined);
-        return ok(request, items, { next_cursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null });
+        const metadata = Object.fromEntries(
+          Object.entries(query)
+            .filter(([name]) => name.startsWith('metadata.'))
+            .map(([name, value]) => [name.slice('metadata.'.length), String(value)]),
+        );
+        const page = await listAccounts(
+          db,
+          team.id,
+          {
+            ...(request.query.platform ? { platform: platformOf(request.query.platform).id } : {}),
+            ...(request.query.status ? { status: request.query.status } : {}),
+            metadata,
+          },
+          {
+            limit: request.query.limit ?? 25,
+            ...(request.query.cursor ? { after: request.query.cursor } : {}),
+          },
+        );
+        return ok(request, page.items, { next_cursor: page.next ?? null });
       },
     );
 

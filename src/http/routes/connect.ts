@@ -4,10 +4,10 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { accountsWithGrant, viewOfJoined } from '../../accounts/views.ts';
 import { resolveOAuthApp } from '../../connect/credentials.ts';
-import { findSessionByState, openConnectSession, visibleStatus } from '../../connect/sessions.ts';
-import { ApiError, connectErrors } from '../../errors/catalog.ts';
+import { pollConnectSession } from '../../connect/poll.ts';
+import { openConnectSession } from '../../connect/sessions.ts';
+import { ApiError } from '../../errors/catalog.ts';
 import type { Runtime } from '../../runtime.ts';
 import { checkReturnUrl } from '../../teams/origins.ts';
 import { principalOf } from '../auth.ts';
@@ -132,49 +132,13 @@ export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const principal = principalOf(request);
-        const session = await findSessionByState(runtime, request.params.state_token);
-        const team =
-          session &&
-          (await db
-            .selectFrom('teams')
-            .select(['id', 'organization_id'])
-            .where('id', '=', session.team_id)
-            .executeTakeFirst());
-        const visible =
-          team &&
-          team.organization_id === principal.organizationId &&
-          (!principal.teamId || principal.teamId === team.id);
-        if (!session || !visible) {
+        const view = await pollConnectSession(runtime, principalOf(request), request.params.state_token);
+        if (!view) {
           throw new ApiError('NOT_FOUND', 'No connect session has this state token', {
             resource: 'connect_session',
           });
         }
-        const status = visibleStatus(session, runtime.now());
-        const accounts =
-          status === 'connected' && session.account_ids.length > 0
-            ? (
-                await accountsWithGrant(db)
-                  .where('accounts.id', 'in', session.account_ids)
-                  .orderBy('accounts.id')
-                  .execute()
-              ).map(viewOfJoined)
-            : undefined;
-        const code = session.error_code ?? (status === 'expired' ? 'session_expired' : undefined);
-        return ok(request, {
-          status,
-          platform: session.platform,
-          expires_at: session.expires_at.toISOString(),
-          ...(accounts ? { accounts } : {}),
-          ...(code
-            ? {
-                error: {
-                  code,
-                  message: session.error_message ?? connectErrors[code as keyof typeof connectErrors] ?? code,
-                },
-              }
-            : {}),
-        });
+        return ok(request, view);
       },
     );
   };
