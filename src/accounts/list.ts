@@ -1,6 +1,7 @@
 /** Listing a team's accounts, filtered and paged by id. */
 import { sql } from 'kysely';
 import type { Db } from '../storage/db.ts';
+import { type Page, pageOf } from '../storage/paging.ts';
 import type { AccountStatus } from '../storage/schema.ts';
 import { type AccountView, accountsWithGrant, viewOfJoined } from './views.ts';
 
@@ -16,7 +17,7 @@ export async function listAccounts(
   teamId: string,
   filters: AccountFilters,
   page: { limit: number; after?: string },
-): Promise<{ items: AccountView[]; next: string | undefined }> {
+): Promise<Page<AccountView>> {
   let select = accountsWithGrant(db).where('accounts.team_id', '=', teamId);
   if (filters.platform) select = select.where('accounts.platform', '=', filters.platform);
   if (filters.status) select = select.where('accounts.status', '=', filters.status);
@@ -28,6 +29,5 @@ export async function listAccounts(
     .orderBy('accounts.id')
     .limit(page.limit + 1)
     .execute();
-  const items = rows.slice(0, page.limit).map(viewOfJoined);
-  return { items, next: rows.length > page.limit ? items.at(-1)?.id : undefined };
+  return pageOf(rows, page.limit, viewOfJoined);
 }

@@ -1,6 +1,7 @@
 /** Teams: the `teamId` of the hosted-portal API and the workspace of the headless API. */
 import type { Db } from '../storage/db.ts';
 import { newId } from '../storage/ids.ts';
+import { pageOf } from '../storage/paging.ts';
 import type { Team } from '../storage/schema.ts';
 
 export interface TeamView {
@@ -49,8 +50,7 @@ export async function listTeams(db: Db, scope: TeamScope, page: { limit: number;
     .orderBy('id')
     .limit(page.limit + 1)
     .execute();
-  const items = rows.slice(0, page.limit).map(teamView);
-  return { items, next: rows.length > page.limit ? items.at(-1)?.id : undefined };
+  return pageOf(rows, page.limit, teamView);
 }
 
 export async function findTeam(db: Db, scope: TeamScope, id: string): Promise<Team | undefined> {
