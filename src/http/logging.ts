@@ -1,6 +1,6 @@
 /**
  * The pino logger: JSON lines, with every place a secret could appear redacted. URLs are logged without
- * their query string, because OAuth callbacks carry `code` and `state` there.
+ * their query string, because OAuth callbacks carry `code` and `state` there, and without state tokens.
  */
 import pino, { type Logger } from 'pino';
 
@@ -20,6 +20,11 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
+/** State tokens travel in a path (`GET /v1/social/connect/{state_token}`); they are secrets all the same. */
+export function redactPath(path: string): string {
+  return path.replace(/cst_[A-Za-z0-9_-]+/g, 'cst_[redacted]');
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -29,7 +34,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         req: (req: { id: string; method: string; url: string; ip?: string }) => ({
           id: req.id,
           method: req.method,
-          path: req.url.split('?')[0],
+          path: redactPath(req.url.split('?')[0] ?? ''),
           ip: req.ip,
         }),
       },
