@@ -8,7 +8,12 @@ import { extensionGrant } from '../../oauth/token.ts';
 import { field, PlatformError } from '../api.ts';
 import type { PlatformModule, Target } from '../types.ts';
 
-const VERSION = 'v22.0';
+/**
+ * Graph API version, released 2026-07-29. Meta retires versions on a schedule (the Marketing API's v22.0
+ * expired 2026-02-19), so this moves forward with Meta's changelog:
+ * https://developers.facebook.com/docs/graph-api/changelog/versions
+ */
+const VERSION = 'v26.0';
 const GRAPH = `https://graph.facebook.com/${VERSION}`;
 /** Page tasks that allow publishing as the Page. */
 const PUBLISHING_TASKS = ['CREATE_CONTENT', 'MANAGE'];

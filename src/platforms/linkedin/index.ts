@@ -6,8 +6,12 @@
 import { field } from '../api.ts';
 import type { PlatformModule, Target } from '../types.ts';
 
-/** LinkedIn's versioned REST API wants the version (YYYYMM) on every call; versions live about a year. */
-const REST_HEADERS = { 'LinkedIn-Version': '202510', 'X-Restli-Protocol-Version': '2.0.0' };
+/**
+ * LinkedIn's versioned REST API wants the version (YYYYMM) on every call; each monthly version is supported
+ * for at least a year, then answers 426 (202510 was sunset on 2026-10-15).
+ * https://learn.microsoft.com/en-us/linkedin/marketing/versioning
+ */
+const REST_HEADERS = { 'LinkedIn-Version': '202607', 'X-Restli-Protocol-Version': '2.0.0' };
 const ORG_SCOPES = ['rw_organization_admin', 'r_organization_admin'];
 
 interface Acl {
