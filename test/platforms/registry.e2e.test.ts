@@ -1,0 +1,78 @@
+/**
+ * Every registered platform module, run through connect, refresh and revoke against the simulator. The
+ * simulator is an independent reading of each platform's docs, so a wrong endpoint, parameter, separator
+ * or client-auth method in a module fails here.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { resolveOAuthApp } from '../../src/connect/credentials.ts';
+import { revokeToken } from '../../src/oauth/token.ts';
+import { PlatformError, platformApi } from '../../src/platforms/api.ts';
+import { allPlatforms } from '../../src/platforms/registry.ts';
+import type { PlatformContext, PlatformModule } from '../../src/platforms/types.ts';
+import { connectFixture } from '../support/connect-fixture.ts';
+import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
+
+describe('every platform module against the simulator', () => {
+  const fx = connectFixture('pglite');
+
+  async function context(platform: PlatformModule): Promise<PlatformContext> {
+    const { runtime } = fx.portico;
+    const app = await resolveOAuthApp(runtime, fx.portico.teamId, platform);
+    assert.ok(app);
+    return {
+      api: platformApi(runtime.outbound),
+      outbound: runtime.outbound,
+      client: app,
+      now: runtime.now(),
+    };
+  }
+
+  async function token(accountId: string): Promise<string> {
+    const res = await fx.portico.api(`/v1/social/accounts/${accountId}/credentials`);
+    assert.equal(res.status, 200);
+    return ((await res.json()) as any).data.access_token;
+  }
+
+  for (const platform of allPlatforms()) {
+    test(`${platform.id}: connects, refreshes where it can, and revokes where it can`, async () => {
+      const flow = await connectThroughSandbox(fx.portico, platform.id);
+      const polled = await pollConnect(fx.portico, flow.link.state_token);
+      assert.equal(polled.status, 'connected', JSON.stringify(polled.error));
+      assert.ok(polled.accounts.length >= 1);
+      for (const account of polled.accounts) assert.ok(platform.targets.types.includes(account.target_type));
+
+      // The account whose token is the grant's own (not a Page token) proves the grant works.
+      const account = polled.accounts.find((a: any) => a.target_type === platform.targets.types[0]);
+      const ctx = await context(platform);
+      const grant = await fx.portico.runtime.db
+        .selectFrom('grants')
+        .selectAll()
+        .where('platform', '=', platform.id)
+        .orderBy('updated_at', 'desc')
+        .executeTakeFirstOrThrow();
+
+      if (platform.tokens.refresh !== 'none') {
+        const before = await token(account.id);
+        await fx.portico.runtime.db
+          .updateTable('grants')
+          .set({ access_expires_at: new Date(Date.now() + 1000) })
+          .where('id', '=', grant.id)
+          .execute();
+        const after = await token(account.id);
+        assert.notEqual(after, before, 'a refresh happened');
+        const me = await platform.identity(ctx, { accessToken: after });
+        assert.equal(me.id, grant.subject, 'the refreshed token is the same user’s');
+      }
+
+      if (platform.oauth.revokeUrl) {
+        const access = await token(account.id);
+        const revoked = await revokeToken(platform, ctx.client, ctx.outbound, access, 'access_token');
+        assert.ok(revoked.ok, JSON.stringify(!revoked.ok && revoked.failure));
+        await assert.rejects(platform.identity(ctx, { accessToken: access }), (error: unknown) => {
+          return error instanceof PlatformError && error.kind === 'refused' && error.status === 401;
+        });
+      }
+    });
+  }
+});
