@@ -43,8 +43,10 @@ for (const backend of BACKENDS) {
     });
     const json = async (res: Response) => (await res.json()) as any;
 
-    test('live mode uses pk_live_ keys', () => {
+    test('live mode uses pk_live_ keys and mounts no simulator', async () => {
       assert.match(portico.adminKey, /^pk_live_/);
+      const control = await fetch(`${portico.url}/sandbox/_control/users?platform=twitter`);
+      assert.equal(control.status, 404);
     });
 
     test('a platform without an OAuth app is 422 PROVIDER_NOT_CONFIGURED', async () => {
