@@ -16,6 +16,7 @@ import { requireApiKey } from './auth.ts';
 import { ErrorEnvelope } from './envelope.ts';
 import { installErrorHandling } from './errors.ts';
 import { installIdempotency } from './idempotency.ts';
+import { AccessLog } from './logging.ts';
 import { installMetrics } from './metrics.ts';
 import { AccountSchema } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -46,6 +47,7 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
         : newId('req');
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    logController: new AccessLog(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

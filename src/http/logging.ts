@@ -2,6 +2,7 @@
  * The pino logger: JSON lines, with every place a secret could appear redacted. URLs are logged without
  * their query string, because OAuth callbacks carry `code` and `state` there, and without state tokens.
  */
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
 
 export const REDACTED_PATHS = [
@@ -41,4 +42,18 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     },
     destination,
   );
+}
+
+/**
+ * One access-log line per request, when it completes, instead of Fastify's two: logging was a tenth of the
+ * CPU time of a connect under load (bench/), and the "incoming request" line said nothing this one doesn't.
+ */
+export class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply) {
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
 }

@@ -108,7 +108,8 @@ describe('portico CLI', () => {
       out += d;
     });
     const done = finished(child);
-    for (let i = 0; i < 200 && !out.includes('Portico worker running'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && !out.includes('Portico worker running'); i++)
+      await new Promise((r) => setTimeout(r, 50));
     assert.match(out, /"workers":\["housekeeping"\]/);
     child.kill('SIGTERM');
     assert.equal((await done).code, 0);
@@ -126,7 +127,9 @@ describe('portico CLI', () => {
     assert.equal(keys.code, 78);
     assert.match(keys.stderr, /PORTICO_ENCRYPTION_KEYS key 'k1' is not 32 bytes/);
     assert.ok(!keys.stderr.includes('tooshort'), 'key material is never echoed');
-    const hosts = await finished(run(['serve'], { ...env, PORTICO_HOST_OVERRIDES: '{"api.x.com": "ftp://nope"}' }));
+    const hosts = await finished(
+      run(['serve'], { ...env, PORTICO_HOST_OVERRIDES: '{"api.x.com": "ftp://nope"}' }),
+    );
     assert.equal(hosts.code, 78);
     assert.match(hosts.stderr, /PORTICO_HOST_OVERRIDES value for "api.x.com"/);
     assert.equal(hosts.stderr.trim().split('\n').length, 1);
