@@ -112,6 +112,16 @@ export class Sandbox {
     return ttlSeconds === null ? null : this.now() + ttlSeconds * 1000;
   }
 
+  /** A new access token for `grant`, living as long as its user's scenario says, else `ttlSeconds`. */
+  issueAccessToken(
+    grant: Grant,
+    ttlSeconds: number,
+    options?: Parameters<SandboxStore['addAccessToken']>[3],
+  ): { token: AccessToken; ttl: number } {
+    const ttl = this.users.get(grant.userId)?.scenario.accessTtlSeconds ?? ttlSeconds;
+    return { token: this.store.addAccessToken(grant, this.expiresAt(ttl), this.now(), options), ttl };
+  }
+
   /** Looks up a bearer token of this platform and says precisely why it is unusable. */
   checkAccessToken(platform: string, value: string | undefined): TokenCheck {
     if (!value) return { ok: false, reason: 'missing' };

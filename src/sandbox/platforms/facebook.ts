@@ -257,7 +257,6 @@ async function exchangeCode(sandbox: Sandbox, params: Record<string, string>, re
     const failure = CODE_ERRORS[redeemed.reason];
     return graphError(reply, 400, failure.message, failure.code, { subcode: failure.subcode });
   }
-  const user = sandbox.user(redeemed.code.userId);
   const grant = sandbox.store.addGrant({
     platform: 'facebook',
     clientId: client.clientId,
@@ -266,9 +265,8 @@ async function exchangeCode(sandbox: Sandbox, params: Record<string, string>, re
     createdAt: sandbox.now(),
     refreshExpiresAt: null,
   });
-  const ttl = user?.scenario.accessTtlSeconds ?? SHORT_LIVED_TTL_SECONDS;
-  const access = sandbox.store.addAccessToken(grant, sandbox.expiresAt(ttl), sandbox.now());
-  return { access_token: access.value, token_type: 'bearer', expires_in: ttl };
+  const access = sandbox.issueAccessToken(grant, SHORT_LIVED_TTL_SECONDS);
+  return { access_token: access.token.value, token_type: 'bearer', expires_in: access.ttl };
 }
 
 /** grant_type=fb_exchange_token: a valid user token of this app becomes a long-lived one (~60 days). */
@@ -282,11 +280,8 @@ async function exchangeLongLived(sandbox: Sandbox, params: Record<string, string
   if (!current.ok || current.token.kind !== 'user' || current.grant.clientId !== client.clientId) {
     return graphError(reply, 400, 'Invalid OAuth access token.', 190);
   }
-  const ttl = current.user.scenario.accessTtlSeconds ?? LONG_LIVED_TTL_SECONDS;
-  const access = sandbox.store.addAccessToken(current.grant, sandbox.expiresAt(ttl), sandbox.now(), {
-    longLived: true,
-  });
-  return { access_token: access.value, token_type: 'bearer', expires_in: ttl };
+  const access = sandbox.issueAccessToken(current.grant, LONG_LIVED_TTL_SECONDS, { longLived: true });
+  return { access_token: access.token.value, token_type: 'bearer', expires_in: access.ttl };
 }
 
 function checkClient(

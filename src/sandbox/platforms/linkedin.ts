@@ -8,19 +8,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthorizeCheck, registerAuthorize } from '../authorize.ts';
-import { redirectUriAllowed, type SandboxClient } from '../clients.ts';
-import {
-  CODE_FAILURE_TEXT,
-  isFormRequest,
-  redeemCode,
-  redirectWith,
-  secretsEqual,
-  singleValues,
-} from '../oauth.ts';
+import { redirectUriAllowed } from '../clients.ts';
+import { CODE_FAILURE_TEXT, redirectWith, secretsEqual } from '../oauth.ts';
 import type { SandboxPlatform } from '../platform.ts';
 import type { Sandbox } from '../sandbox.ts';
-import { answeredByScenario } from '../scenarios.ts';
 import type { Grant } from '../store.ts';
+import {
+  type Authenticate,
+  oauthError,
+  readClientForm,
+  type TokenEndpointRules,
+  tokenEndpoint,
+} from '../token-grants.ts';
 import { registerLinkedInApi, slug } from './linkedin-api.ts';
 
 /** Access tokens live 60 days (expires_in 5184000). */
@@ -45,11 +44,6 @@ const KNOWN_SCOPES = new Set([
   'r_organization_social',
   'r_1st_connections_size',
 ]);
-
-/** Errors of www.linkedin.com/oauth/v2: RFC 6749 §5.2 `{error, error_description}`. */
-function oauthError(reply: FastifyReply, status: number, error: string, description: string) {
-  return reply.code(status).send({ error, error_description: description });
-}
 
 const SCENARIO_BODIES = {
   serverError: {
@@ -120,7 +114,7 @@ export const linkedin: SandboxPlatform = {
         'LinkedIn itself asks for all scopes at once; unticking one here simulates an app not entitled to it.',
       ],
     });
-    app.post('/www.linkedin.com/oauth/v2/accessToken', (request, reply) => token(sandbox, request, reply));
+    app.post('/www.linkedin.com/oauth/v2/accessToken', tokenEndpoint(sandbox, tokenRules(sandbox)));
     app.post('/www.linkedin.com/oauth/v2/revoke', (request, reply) => revoke(sandbox, request, reply));
     app.post('/www.linkedin.com/oauth/v2/introspectToken', (request, reply) =>
       introspect(sandbox, request, reply),
@@ -173,116 +167,64 @@ function redirectError(q: Record<string, string>, error: string, description: st
 }
 
 /** client_id and client_secret travel in the form body (authorization-code-flow doc, Step 3). */
-function authenticate(form: Record<string, string>, sandbox: Sandbox) {
-  for (const name of ['client_id', 'client_secret']) {
-    if (!form[name])
-      return {
-        status: 400,
-        error: 'invalid_request',
-        description: `A required parameter "${name}" is missing`,
-      };
-  }
-  const client = sandbox.client('linkedin', form.client_id);
-  if (!client || !secretsEqual(form.client_secret as string, client.clientSecret)) {
-    return { status: 401, error: 'invalid_client', description: 'Client authentication failed' };
-  }
-  return client;
+function authenticate(sandbox: Sandbox): Authenticate {
+  return (form) => {
+    for (const name of ['client_id', 'client_secret']) {
+      if (!form[name])
+        return {
+          status: 400,
+          error: 'invalid_request',
+          description: `A required parameter "${name}" is missing`,
+        };
+    }
+    const client = sandbox.client('linkedin', form.client_id);
+    if (!client || !secretsEqual(form.client_secret as string, client.clientSecret)) {
+      return { status: 401, error: 'invalid_client', description: 'Client authentication failed' };
+    }
+    return client;
+  };
 }
+
+const WRONG_CONTENT_TYPE = 'Content-Type must be application/x-www-form-urlencoded';
 
 function readForm(request: FastifyRequest, reply: FastifyReply, sandbox: Sandbox) {
-  if (!isFormRequest(request)) {
-    void oauthError(reply, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
-    return undefined;
-  }
-  const form = singleValues(request.body);
-  const client = authenticate(form, sandbox);
-  if ('error' in client) {
-    void oauthError(reply, client.status, client.error, client.description);
-    return undefined;
-  }
-  return { form, client: client as SandboxClient };
+  return readClientForm(request, reply, authenticate(sandbox), WRONG_CONTENT_TYPE);
 }
 
-async function token(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply) {
-  const read = readForm(request, reply, sandbox);
-  if (!read) return reply;
-  const { form, client } = read;
-
-  if (form.grant_type === 'authorization_code') {
-    const pendingCode = form.code ? sandbox.store.codes.get(form.code) : undefined;
-    if (
-      await answeredByScenario(
-        sandbox,
-        pendingCode && sandbox.user(pendingCode.userId),
-        reply,
-        SCENARIO_BODIES,
-      )
-    ) {
-      return reply;
-    }
-    const redeemed = redeemCode(sandbox, 'linkedin', {
-      code: form.code,
-      clientId: client.clientId,
-      redirectUri: form.redirect_uri,
-    });
-    if (!redeemed.ok) return oauthError(reply, 400, 'invalid_grant', CODE_FAILURE_TEXT[redeemed.reason]);
-    const grant = sandbox.store.addGrant({
-      platform: 'linkedin',
-      clientId: client.clientId,
-      userId: redeemed.code.userId,
-      scopes: redeemed.code.scopes,
-      createdAt: sandbox.now(),
-      refreshExpiresAt: sandbox.now() + REFRESH_TTL_SECONDS * 1000,
-    });
-    return tokenResponse(sandbox, grant, sandbox.store.addRefreshToken(grant).value);
-  }
-
-  if (form.grant_type === 'refresh_token') {
-    const refresh = form.refresh_token ? sandbox.store.refreshTokens.get(form.refresh_token) : undefined;
-    const grant = refresh && sandbox.store.grants.get(refresh.grantId);
-    const user = grant && sandbox.user(grant.userId);
-    if (await answeredByScenario(sandbox, user, reply, SCENARIO_BODIES)) return reply;
-    if (!refresh || !grant || !user || grant.platform !== 'linkedin' || grant.clientId !== client.clientId) {
-      return oauthError(reply, 400, 'invalid_grant', 'The provided refresh token is invalid.');
-    }
-    if (refresh.revoked || grant.revoked || user.scenario.refreshRevoked) {
-      return oauthError(reply, 400, 'invalid_grant', 'The provided refresh token has been revoked.');
-    }
-    if (grant.refreshExpiresAt !== null && grant.refreshExpiresAt <= sandbox.now()) {
-      return oauthError(reply, 400, 'invalid_grant', 'The provided refresh token has expired.');
-    }
-    const rotates = user.scenario.refreshRotates ?? REFRESH_ROTATES;
-    if (rotates) refresh.revoked = true;
-    return tokenResponse(
-      sandbox,
-      grant,
-      rotates ? sandbox.store.addRefreshToken(grant).value : refresh.value,
-    );
-  }
-
-  return oauthError(
-    reply,
-    400,
-    'unsupported_grant_type',
-    'grant_type must be authorization_code or refresh_token',
-  );
+function tokenRules(sandbox: Sandbox): TokenEndpointRules {
+  return {
+    platform: 'linkedin',
+    authenticate: authenticate(sandbox),
+    wrongContentType: WRONG_CONTENT_TYPE,
+    bodies: SCENARIO_BODIES,
+    codeFailureText: CODE_FAILURE_TEXT,
+    refreshFailureText: {
+      invalid: 'The provided refresh token is invalid.',
+      revoked: 'The provided refresh token has been revoked.',
+      expired: 'The provided refresh token has expired.',
+    },
+    unsupportedGrantText: 'grant_type must be authorization_code or refresh_token',
+    refreshExpiresAt: () => sandbox.now() + REFRESH_TTL_SECONDS * 1000,
+    rotatesByDefault: REFRESH_ROTATES,
+    // Programmatic refresh tokens come with every code exchange of an app that has them.
+    issuesRefreshToken: () => true,
+    respond: (grant, refreshToken) => tokenResponse(sandbox, grant, refreshToken),
+  };
 }
 
 /**
  * `{access_token, expires_in, refresh_token, refresh_token_expires_in, scope}` with scope COMMA-separated
  * (a LinkedIn quirk). token_type appears only in OpenID Connect responses (sign-in-with-linkedin-v2 doc).
  */
-function tokenResponse(sandbox: Sandbox, grant: Grant, refreshToken: string) {
-  const user = sandbox.user(grant.userId);
-  const ttl = user?.scenario.accessTtlSeconds ?? ACCESS_TTL_SECONDS;
-  const access = sandbox.store.addAccessToken(grant, sandbox.expiresAt(ttl), sandbox.now());
+function tokenResponse(sandbox: Sandbox, grant: Grant, refreshToken: string | undefined) {
+  const access = sandbox.issueAccessToken(grant, ACCESS_TTL_SECONDS);
   const refreshLeft = Math.max(
     0,
     Math.floor(((grant.refreshExpiresAt ?? sandbox.now()) - sandbox.now()) / 1000),
   );
   return {
-    access_token: access.value,
-    expires_in: ttl,
+    access_token: access.token.value,
+    expires_in: access.ttl,
     refresh_token: refreshToken,
     refresh_token_expires_in: refreshLeft,
     scope: grant.scopes.join(','),

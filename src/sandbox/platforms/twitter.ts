@@ -7,21 +7,25 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthorizeCheck, registerAuthorize } from '../authorize.ts';
-import { redirectUriAllowed, type SandboxClient } from '../clients.ts';
+import { redirectUriAllowed } from '../clients.ts';
 import {
   basicCredentials,
   bearerToken,
   CODE_FAILURE_TEXT,
-  isFormRequest,
-  redeemCode,
   redirectWith,
   secretsEqual,
   singleValues,
 } from '../oauth.ts';
 import type { SandboxPlatform } from '../platform.ts';
 import type { Sandbox } from '../sandbox.ts';
-import { answeredByScenario } from '../scenarios.ts';
 import type { Grant } from '../store.ts';
+import {
+  type Authenticate,
+  oauthError,
+  readClientForm,
+  type TokenEndpointRules,
+  tokenEndpoint,
+} from '../token-grants.ts';
 
 /** twitter.com is the legacy host, still used by many clients; both serve the same flow. */
 const AUTHORIZE_HOSTS = ['x.com', 'twitter.com'];
@@ -68,11 +72,6 @@ function problem(status: number, title: string, detail = title) {
   return { title, type: 'about:blank', status, detail };
 }
 
-/** Token and revoke endpoints answer RFC 6749 §5.2 errors. */
-function oauthError(reply: FastifyReply, status: number, error: string, description: string) {
-  return reply.code(status).send({ error, error_description: description });
-}
-
 const SCENARIO_BODIES = {
   serverError: problem(500, 'Internal Server Error', 'Something went wrong. Please try again later.'),
   rateLimited: problem(429, 'Too Many Requests'),
@@ -104,7 +103,7 @@ export const twitter: SandboxPlatform = {
       },
     );
     for (const host of API_HOSTS) {
-      app.post(`/${host}/2/oauth2/token`, (request, reply) => token(sandbox, request, reply));
+      app.post(`/${host}/2/oauth2/token`, tokenEndpoint(sandbox, tokenRules(sandbox)));
       app.post(`/${host}/2/oauth2/revoke`, (request, reply) => revoke(sandbox, request, reply));
       app.get(`/${host}/2/users/me`, (request, reply) => usersMe(sandbox, request, reply));
     }
@@ -153,105 +152,55 @@ function checkAuthorize(sandbox: Sandbox, q: Record<string, string>): AuthorizeC
  * Confidential clients must use HTTP Basic ("Working with confidential clients"); public clients send only
  * client_id in the body.
  */
-function authenticate(
-  sandbox: Sandbox,
-  request: FastifyRequest,
-  form: Record<string, string>,
-): SandboxClient | { status: number; error: string; description: string } {
-  const basic = basicCredentials(request);
-  if (basic) {
-    const client = sandbox.client('twitter', basic.id);
-    if (!client || !secretsEqual(basic.secret, client.clientSecret)) {
-      return { status: 401, error: 'invalid_client', description: 'Client authentication failed.' };
+function authenticate(sandbox: Sandbox): Authenticate {
+  return (form, request) => {
+    const basic = basicCredentials(request);
+    if (basic) {
+      const client = sandbox.client('twitter', basic.id);
+      if (!client || !secretsEqual(basic.secret, client.clientSecret)) {
+        return { status: 401, error: 'invalid_client', description: 'Client authentication failed.' };
+      }
+      return client;
+    }
+    // Without a Basic header only a public client (no secret) may name itself in the body.
+    const client = sandbox.client('twitter', form.client_id);
+    if (client?.clientSecret !== '') {
+      return { status: 401, error: 'unauthorized_client', description: 'Missing valid authorization header' };
     }
     return client;
-  }
-  // Without a Basic header only a public client (no secret) may name itself in the body.
-  const client = sandbox.client('twitter', form.client_id);
-  if (client?.clientSecret !== '') {
-    return { status: 401, error: 'unauthorized_client', description: 'Missing valid authorization header' };
-  }
-  return client;
+  };
 }
 
-async function token(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply) {
-  if (!isFormRequest(request)) {
-    return oauthError(
-      reply,
-      400,
-      'invalid_request',
-      'Content-Type must be application/x-www-form-urlencoded.',
-    );
-  }
-  const form = singleValues(request.body);
-  const client = authenticate(sandbox, request, form);
-  if ('error' in client) return oauthError(reply, client.status, client.error, client.description);
+const WRONG_CONTENT_TYPE = 'Content-Type must be application/x-www-form-urlencoded.';
 
-  if (form.grant_type === 'authorization_code') {
-    const pendingCode = form.code ? sandbox.store.codes.get(form.code) : undefined;
-    if (
-      await answeredByScenario(
-        sandbox,
-        pendingCode && sandbox.user(pendingCode.userId),
-        reply,
-        SCENARIO_BODIES,
-      )
-    ) {
-      return reply;
-    }
-    const redeemed = redeemCode(sandbox, 'twitter', {
-      code: form.code,
-      clientId: client.clientId,
-      redirectUri: form.redirect_uri,
-      codeVerifier: form.code_verifier,
-    });
-    if (!redeemed.ok) return oauthError(reply, 400, 'invalid_grant', CODE_FAILURE_TEXT[redeemed.reason]);
-    const grant = sandbox.store.addGrant({
-      platform: 'twitter',
-      clientId: client.clientId,
-      userId: redeemed.code.userId,
-      scopes: redeemed.code.scopes,
-      createdAt: sandbox.now(),
-      refreshExpiresAt: null,
-    });
-    return tokenResponse(sandbox, grant, grant.scopes.includes(OFFLINE_SCOPE) ? 'new' : 'none');
-  }
-
-  if (form.grant_type === 'refresh_token') {
-    const refresh = form.refresh_token ? sandbox.store.refreshTokens.get(form.refresh_token) : undefined;
-    const grant = refresh && sandbox.store.grants.get(refresh.grantId);
-    const user = grant && sandbox.user(grant.userId);
-    if (await answeredByScenario(sandbox, user, reply, SCENARIO_BODIES)) return reply;
-    if (!refresh || !grant || !user || grant.platform !== 'twitter' || grant.clientId !== client.clientId) {
-      return oauthError(reply, 400, 'invalid_grant', 'Value passed for the token was invalid.');
-    }
-    if (refresh.revoked || grant.revoked || user.scenario.refreshRevoked) {
-      return oauthError(reply, 400, 'invalid_grant', 'The refresh token has been revoked.');
-    }
-    const rotates = user.scenario.refreshRotates ?? REFRESH_ROTATES;
-    if (rotates) refresh.revoked = true;
-    return tokenResponse(sandbox, grant, rotates ? 'new' : refresh.value);
-  }
-
-  return oauthError(
-    reply,
-    400,
-    'unsupported_grant_type',
-    'grant_type must be authorization_code or refresh_token.',
-  );
+function tokenRules(sandbox: Sandbox): TokenEndpointRules {
+  return {
+    platform: 'twitter',
+    authenticate: authenticate(sandbox),
+    wrongContentType: WRONG_CONTENT_TYPE,
+    bodies: SCENARIO_BODIES,
+    codeFailureText: CODE_FAILURE_TEXT,
+    refreshFailureText: {
+      invalid: 'Value passed for the token was invalid.',
+      revoked: 'The refresh token has been revoked.',
+      // X refresh tokens have no documented lifetime; the simulator never expires them.
+      expired: 'Value passed for the token was invalid.',
+    },
+    unsupportedGrantText: 'grant_type must be authorization_code or refresh_token.',
+    refreshExpiresAt: () => null,
+    rotatesByDefault: REFRESH_ROTATES,
+    issuesRefreshToken: (grant) => grant.scopes.includes(OFFLINE_SCOPE),
+    respond: (grant, refreshToken) => tokenResponse(sandbox, grant, refreshToken),
+  };
 }
 
 /** `{token_type, expires_in, access_token, scope, refresh_token?}`; scope is the space-separated grant. */
-function tokenResponse(sandbox: Sandbox, grant: Grant, refresh: 'new' | 'none' | string) {
-  const user = sandbox.user(grant.userId);
-  const ttl = user?.scenario.accessTtlSeconds ?? ACCESS_TTL_SECONDS;
-  const access = sandbox.store.addAccessToken(grant, sandbox.expiresAt(ttl), sandbox.now());
-  const refreshToken =
-    refresh === 'none' ? undefined : refresh === 'new' ? sandbox.store.addRefreshToken(grant).value : refresh;
+function tokenResponse(sandbox: Sandbox, grant: Grant, refreshToken: string | undefined) {
+  const access = sandbox.issueAccessToken(grant, ACCESS_TTL_SECONDS);
   return {
     token_type: 'bearer',
-    expires_in: ttl,
-    access_token: access.value,
+    expires_in: access.ttl,
+    access_token: access.token.value,
     scope: grant.scopes.join(' '),
     ...(refreshToken ? { refresh_token: refreshToken } : {}),
   };
@@ -262,17 +211,9 @@ function tokenResponse(sandbox: Sandbox, grant: Grant, refresh: 'new' | 'none' |
  * Revoking a refresh token ends the whole grant; revoking an access token ends that token (RFC 7009 §2.1).
  */
 async function revoke(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply) {
-  if (!isFormRequest(request)) {
-    return oauthError(
-      reply,
-      400,
-      'invalid_request',
-      'Content-Type must be application/x-www-form-urlencoded.',
-    );
-  }
-  const form = singleValues(request.body);
-  const client = authenticate(sandbox, request, form);
-  if ('error' in client) return oauthError(reply, client.status, client.error, client.description);
+  const read = readClientForm(request, reply, authenticate(sandbox), WRONG_CONTENT_TYPE);
+  if (!read) return reply;
+  const { form, client } = read;
   if (!form.token) return oauthError(reply, 400, 'invalid_request', 'token is required.');
   const refresh = sandbox.store.refreshTokens.get(form.token);
   const access = sandbox.store.accessTokens.get(form.token);
