@@ -3,49 +3,24 @@
  * request and every call to the platform is logged.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../src/config/config.ts';
-import { generateKeySpec } from '../../src/crypto/keyring.ts';
-import { createLogger } from '../../src/http/logging.ts';
-import { type RunningPortico, startPortico } from '../../src/server.ts';
 import { createConnectLink, followCallback } from '../support/connect-flow.ts';
 import { submitConsent } from '../support/consent.ts';
-import { freePort, type TestPortico } from '../support/portico.ts';
-import { openTestStorage } from '../support/storage.ts';
+import { startTestPortico, type TestPortico } from '../support/portico.ts';
 
 describe('secrets stay out of the logs', () => {
   const lines: string[] = [];
-  let portico: RunningPortico;
+  let portico: TestPortico;
   let key: string;
   before(async () => {
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const port = await freePort();
-    const config = loadConfig({
-      PORTICO_PORT: String(port),
-      PORTICO_ENCRYPTION_KEYS: generateKeySpec('t'),
-      PORTICO_LOG_LEVEL: 'debug',
-    });
-    portico = await startPortico(config, createLogger('debug', sink), {
-      storage: await openTestStorage('pglite'),
-    });
-    key = portico.bootstrapped!.adminKey;
+    portico = await startTestPortico('pglite', { PORTICO_LOG_LEVEL: 'debug' }, { logLines: lines });
+    key = portico.adminKey;
   });
   after(() => portico.close());
 
   test('a full connect and a credentials call log no token, code, state or API key', async () => {
-    const api = ((path: string, init: RequestInit & { json?: unknown } = {}) =>
-      fetch(`${portico.url}${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
-      })) as TestPortico['api'];
-    const link = await createConnectLink({ api } as TestPortico, 'twitter');
+    const { api } = portico;
+    const link = await createConnectLink(portico, 'twitter');
     const callbackUrl = await submitConsent(link.connect_url);
     const code = new URL(callbackUrl).searchParams.get('code')!;
     await followCallback(callbackUrl);

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../src/config/config.ts';
-import { generateKeySpec } from '../../src/crypto/keyring.ts';
-import { createLogger } from '../../src/http/logging.ts';
-import { type RunningPortico, startPortico } from '../../src/server.ts';
-import { freePort, startTestPortico, type TestPortico } from '../support/portico.ts';
-import { openTestStorage } from '../support/storage.ts';
+import { startTestPortico, type TestPortico } from '../support/portico.ts';
 
 describe('operations endpoints', () => {
   let portico: TestPortico;
@@ -47,25 +41,10 @@ describe('readiness without a database', () => {
 });
 
 describe('logs', () => {
-  let lines: string[];
-  let portico: RunningPortico;
+  const lines: string[] = [];
+  let portico: TestPortico;
   before(async () => {
-    lines = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const port = await freePort();
-    const config = loadConfig({
-      PORTICO_PORT: String(port),
-      PORTICO_ENCRYPTION_KEYS: generateKeySpec('t'),
-      PORTICO_LOG_LEVEL: 'info',
-    });
-    portico = await startPortico(config, createLogger('info', sink), {
-      storage: await openTestStorage('pglite'),
-    });
+    portico = await startTestPortico('pglite', { PORTICO_LOG_LEVEL: 'info' }, { logLines: lines });
   });
   after(() => portico.close());
 
@@ -78,6 +57,15 @@ describe('logs', () => {
     assert.ok(lines.length > 0);
     for (const line of lines) JSON.parse(line);
     assert.ok(text.includes('/v1/teams'), 'requests are logged');
+    // One access-log line per request, when it completes, with its outcome.
+    const teamLines = lines.map((l) => JSON.parse(l)).filter((l) => l.req?.path === '/v1/teams');
+    assert.equal(teamLines.length, 2);
+    for (const line of teamLines) {
+      assert.equal(line.msg, 'request completed');
+      assert.equal(line.res.statusCode, 200);
+      assert.equal(typeof line.responseTime, 'number');
+      assert.match(line.reqId, /^req_/);
+    }
     assert.ok(!text.includes(key), 'no API key in logs');
     assert.ok(!text.includes('hunter2'), 'no query string in logs');
   });

@@ -3,6 +3,7 @@
  * sandbox simulator mounted on Portico's port. Nothing of Portico is mocked.
  */
 import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/config.ts';
 import { generateKeySpec } from '../../src/crypto/keyring.ts';
 import { createLogger } from '../../src/http/logging.ts';
@@ -31,7 +32,11 @@ export async function freePort(): Promise<number> {
 export async function startTestPortico(
   backend: Backend,
   env: Record<string, string> = {},
-  options: { now?: () => Date; port?: number } = {},
+  options: {
+    now?: () => Date;
+    port?: number /** Collects every log line (JSON text). */;
+    logLines?: string[];
+  } = {},
 ): Promise<TestPortico> {
   const port = options.port ?? (await freePort());
   const config = loadConfig({
@@ -44,7 +49,8 @@ export async function startTestPortico(
     ...env,
   });
   const storage = await openTestStorage(backend);
-  const portico = await startPortico(config, createLogger(config.logLevel), {
+  const sink = options.logLines && lineCollector(options.logLines);
+  const portico = await startPortico(config, createLogger(config.logLevel, sink), {
     storage,
     ...(options.now ? { now: options.now } : {}),
   });
@@ -66,4 +72,13 @@ export async function startTestPortico(
       });
     },
   };
+}
+
+function lineCollector(lines: string[]): Writable {
+  return new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
 }
