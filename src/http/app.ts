@@ -88,11 +88,16 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
   await app.register(healthRoutes(runtime));
 
   await app.register(async (api) => {
+    // The APIs take JSON only; Fastify's built-in text/plain parser would turn a wrong content type into
+    // a confusing validation error instead of 415.
+    api.removeContentTypeParser('text/plain');
     requireApiKey(api, runtime.db);
     await api.register(rateLimit, {
       max: runtime.config.rateLimit.apiMax,
       timeWindow: runtime.config.rateLimit.windowMs,
-      hook: 'preHandler',
+      // After the API key check (an onRequest hook registered first), before body parsing and
+      // validation: invalid requests count against the key's budget too.
+      hook: 'onRequest',
       enableDraftSpec: true,
       keyGenerator: (request) => request.principal?.keyId ?? request.ip,
       errorResponseBuilder: (_request, context) =>

@@ -57,12 +57,14 @@ describe('error responses', () => {
   });
 
   test('a body that is not JSON is 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-    const res = await portico.api('/v1/teams', {
-      method: 'POST',
-      headers: { 'content-type': 'text/csv' },
-      body: 'name\nx',
-    });
-    await expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    for (const type of ['text/csv', 'text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await portico.api('/v1/teams', {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: 'name=x',
+      });
+      await expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    }
   });
 
   test('a wrong field type is 422 naming the field', async () => {
