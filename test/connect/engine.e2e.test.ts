@@ -11,29 +11,35 @@ import { submitConsent } from '../support/consent.ts';
 import { startTestPortico } from '../support/portico.ts';
 import { BACKENDS } from '../support/storage.ts';
 
+/** The platforms this issue proves the engine on; each goes through every engine-level failure. */
+const PLATFORMS = ['twitter', 'facebook', 'linkedin'];
+
 for (const backend of BACKENDS) {
   describe(`connect engine (${backend})`, () => {
     let clock = Date.now();
     const fx = connectFixture(backend, {}, { now: () => new Date(clock) });
     const json = async (res: Response) => (await res.json()) as any;
 
-    test('a replayed callback fails cleanly and never creates a second account', async () => {
-      const flow = await connectThroughSandbox(fx.portico, 'twitter', {
-        body: { return_url: `${fx.app.url}/r` },
+    for (const platform of PLATFORMS) {
+      test(`${platform}: a replayed callback fails cleanly and never creates a second account`, async () => {
+        const flow = await connectThroughSandbox(fx.portico, platform, {
+          body: { return_url: `${fx.app.url}/r` },
+        });
+        assert.ok(Number(flow.location?.searchParams.get('connected')) >= 1, String(flow.location));
+        const count = async () =>
+          (await fx.portico.runtime.db.selectFrom('accounts').select('id').execute()).length;
+        const before = await count();
+        const replay = await followCallback(flow.callbackUrl);
+        assert.equal(replay.location?.searchParams.get('error'), 'session_used');
+        assert.equal(replay.location?.searchParams.get('platform'), platform);
+        assert.equal(await count(), before);
+        assert.equal(
+          (await pollConnect(fx.portico, flow.link.state_token)).status,
+          'connected',
+          'the first outcome stands',
+        );
       });
-      assert.equal(flow.location?.searchParams.get('connected'), '1');
-      const count = async () =>
-        (await fx.portico.runtime.db.selectFrom('accounts').select('id').execute()).length;
-      const before = await count();
-      const replay = await followCallback(flow.callbackUrl);
-      assert.equal(replay.location?.searchParams.get('error'), 'session_used');
-      assert.equal(await count(), before);
-      assert.equal(
-        (await pollConnect(fx.portico, flow.link.state_token)).status,
-        'connected',
-        'the first outcome stands',
-      );
-    });
+    }
 
     test('two callbacks racing on one state connect once', async () => {
       const link = await createConnectLink(fx.portico, 'twitter', { return_url: `${fx.app.url}/r` });
@@ -89,20 +95,23 @@ for (const backend of BACKENDS) {
       assert.equal((await json(res)).error.code, 'UNSUPPORTED_PLATFORM');
     });
 
-    test('a session older than 15 minutes expires: polling says so and its callback fails', async () => {
-      const link = await createConnectLink(fx.portico, 'twitter', { return_url: `${fx.app.url}/r` });
-      const callbackUrl = await submitConsent(link.connect_url);
-      clock += 16 * 60 * 1000;
-      try {
-        const polled = await pollConnect(fx.portico, link.state_token);
-        assert.equal(polled.status, 'expired');
-        assert.equal(polled.error.code, 'session_expired');
-        const res = await followCallback(callbackUrl);
-        assert.equal(res.location?.searchParams.get('error'), 'session_expired');
-      } finally {
-        clock = Date.now();
-      }
-    });
+    for (const platform of PLATFORMS) {
+      test(`${platform}: a session older than 15 minutes expires: polling says so and its callback fails`, async () => {
+        const link = await createConnectLink(fx.portico, platform, { return_url: `${fx.app.url}/r` });
+        const callbackUrl = await submitConsent(link.connect_url);
+        clock += 16 * 60 * 1000;
+        try {
+          const polled = await pollConnect(fx.portico, link.state_token);
+          assert.equal(polled.status, 'expired');
+          assert.equal(polled.error.code, 'session_expired');
+          const res = await followCallback(callbackUrl);
+          assert.equal(res.location?.searchParams.get('error'), 'session_expired');
+          assert.equal(res.location?.searchParams.get('platform'), platform);
+        } finally {
+          clock = Date.now();
+        }
+      });
+    }
 
     test('without a return URL the user sees a plain page saying what happened', async () => {
       const flow = await connectThroughSandbox(fx.portico, 'twitter');
