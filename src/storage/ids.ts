@@ -23,12 +23,42 @@ function idRandomness(size: number): Buffer {
   return ID_POOL.subarray(idPoolOffset - size, idPoolOffset);
 }
 
+/** The random digits of the latest id per recent millisecond, oldest first; a few dozen is plenty. */
+const latestByTime = new Map<number, number[]>();
+const REMEMBERED_TIMES = 64;
+
+/** Adds one to a base-32 number in place; false when every digit wrapped around. */
+function increment(digits: number[]): boolean {
+  for (let i = digits.length - 1; i >= 0; i--) {
+    digits[i] = ((digits[i] ?? 0) + 1) % 32;
+    if (digits[i] !== 0) return true;
+  }
+  return false;
+}
+
+/**
+ * The random digits for an id at `time`: fresh ones, or for a millisecond that already has ids, the latest
+ * one's digits plus one (ULID's monotonic rule). Rows made together (the accounts of one connect, with
+ * the request ids and events made between them) then list in the order they were made, and paging by
+ * id never reorders them.
+ */
+function randomDigits(time: number): number[] {
+  const latest = latestByTime.get(time);
+  if (latest && increment(latest)) return latest;
+  const bytes = idRandomness(16);
+  const digits = Array.from(bytes, (byte) => byte % 32);
+  latestByTime.delete(time);
+  latestByTime.set(time, digits);
+  if (latestByTime.size > REMEMBERED_TIMES) latestByTime.delete(latestByTime.keys().next().value as number);
+  return digits;
+}
+
 /** A time-ordered id: 10 characters of milliseconds, 16 random, both Crockford base32. */
 export function newId(prefix: string, now = Date.now()): string {
   let time = '';
   for (let t = now, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32] + time;
   let tail = '';
-  for (const byte of idRandomness(16)) tail += CROCKFORD[byte % 32];
+  for (const digit of randomDigits(now)) tail += CROCKFORD[digit];
   return `${prefix}_${time}${tail}`;
 }
 

@@ -18,8 +18,20 @@ for (const backend of BACKENDS) {
       const polled = await pollConnect(fx.portico, flow.link.state_token);
       assert.equal(flow.location?.searchParams.get('connected'), String(polled.accounts.length));
       const types = polled.accounts.map((a: any) => a.target_type);
-      assert.equal(types.filter((t: string) => t === 'profile').length, 1);
-      assert.ok(types.filter((t: string) => t === 'organization').length >= 1);
+      // In the order they were found: the member, then each organization.
+      assert.equal(types[0], 'profile');
+      assert.ok(types.length >= 2);
+      assert.ok(
+        types.slice(1).every((t: string) => t === 'organization'),
+        types.join(),
+      );
+      const listed = (await (await fx.portico.api('/v1/social/accounts?platform=linkedin')).json()) as any;
+      const ids = polled.accounts.map((a: any) => a.id);
+      assert.deepEqual(
+        listed.data.map((a: any) => a.id).filter((id: string) => ids.includes(id)),
+        ids,
+        'the account list keeps that order',
+      );
       const member = polled.accounts.find((a: any) => a.target_type === 'profile');
       assert.match(member.platform_account_id, /^urn:li:person:/);
       assert.equal(member.display_name, 'Reid');
