@@ -193,6 +193,16 @@ function picture(url: string) {
   return { data: { height: 50, is_silhouette: false, url, width: 50 } };
 }
 
+/** Graph's answer to a field or edge the node type does not have. */
+function nonexistingField(reply: FastifyReply, field: string, nodeType: 'User' | 'Page') {
+  return graphError(
+    reply,
+    400,
+    `(#100) Tried accessing nonexisting field (${field}) on node type (${nodeType})`,
+    100,
+  );
+}
+
 /** GET /me, /{user-id} or /{page-id}. A Page token's "me" is its Page. */
 function readNode(call: GraphCall, id: string) {
   const { auth, reply } = call;
@@ -201,13 +211,7 @@ function readNode(call: GraphCall, id: string) {
     const fields = fieldNames(call.params.fields);
     const wanted = fields.length > 0 ? fields : ['id', 'name'];
     const unknown = wanted.find((f) => !USER_FIELDS.has(f));
-    if (unknown)
-      return graphError(
-        reply,
-        400,
-        `(#100) Tried accessing nonexisting field (${unknown}) on node type (User)`,
-        100,
-      );
+    if (unknown) return nonexistingField(reply, unknown, 'User');
     const { user } = auth;
     const [first, ...rest] = user.name.split(' ');
     const values: Record<string, unknown> = {
@@ -234,13 +238,7 @@ function readNode(call: GraphCall, id: string) {
   }
   const fields = fieldNames(call.params.fields);
   const unknown = fields.find((f) => !PAGE_FIELDS.has(f));
-  if (unknown)
-    return graphError(
-      reply,
-      400,
-      `(#100) Tried accessing nonexisting field (${unknown}) on node type (Page)`,
-      100,
-    );
+  if (unknown) return nonexistingField(reply, unknown, 'Page');
   return pageJson(call, page, fields.length > 0 ? fields : ['name', 'id']);
 }
 
@@ -288,12 +286,7 @@ function pageToken(call: GraphCall, pageId: string): string {
 function permissions(call: GraphCall, permission: string | undefined) {
   const { sandbox, auth, reply, request } = call;
   if (auth.token.kind !== 'user') {
-    return graphError(
-      reply,
-      400,
-      '(#100) Tried accessing nonexisting field (permissions) on node type (Page)',
-      100,
-    );
+    return nonexistingField(reply, 'permissions', 'Page');
   }
   const record = sandbox.store.permissionsOf('facebook', auth.grant.clientId, auth.grant.userId);
   if (request.method === 'GET' && permission === undefined) {
@@ -319,24 +312,13 @@ function cursor(pageId: string): string {
 function accounts(call: GraphCall) {
   const { auth, params, reply } = call;
   if (auth.token.kind !== 'user') {
-    return graphError(
-      reply,
-      400,
-      '(#100) Tried accessing nonexisting field (accounts) on node type (Page)',
-      100,
-    );
+    return nonexistingField(reply, 'accounts', 'Page');
   }
   // Without pages_show_list the edge lists nothing (?: observed behaviour, not an error).
   const pages = granted(call, 'pages_show_list') ? auth.user.targets : [];
   const fields = fieldNames(params.fields);
   const unknown = fields.find((f) => !PAGE_FIELDS.has(f));
-  if (unknown)
-    return graphError(
-      reply,
-      400,
-      `(#100) Tried accessing nonexisting field (${unknown}) on node type (Page)`,
-      100,
-    );
+  if (unknown) return nonexistingField(reply, unknown, 'Page');
   const limit = Math.min(Math.max(Number.parseInt(params.limit ?? '', 10) || DEFAULT_LIMIT, 1), MAX_LIMIT);
   let start = 0;
   if (params.after !== undefined || params.before !== undefined) {
