@@ -3,6 +3,7 @@
  * that accepts any http(s) redirect_uri; with `redirectUris` the match is exact, as on the real platforms.
  */
 import { platforms } from './platforms/index.ts';
+import type { Grant } from './store.ts';
 
 export interface SandboxClient {
   platform: string;
@@ -39,4 +40,9 @@ export function redirectUriAllowed(client: SandboxClient, redirectUri: string): 
     return false;
   }
   return (url.protocol === 'http:' || url.protocol === 'https:') && !redirectUri.includes('#');
+}
+
+/** Whether `grant` was given to `client`: the same platform's same app. A token of another app is unknown. */
+export function grantedTo(grant: Pick<Grant, 'platform' | 'clientId'>, client: SandboxClient): boolean {
+  return grant.platform === client.platform && grant.clientId === client.clientId;
 }

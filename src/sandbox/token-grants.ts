@@ -5,7 +5,7 @@
  * client authenticates, its wording of each failure, and its response body.
  */
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import type { SandboxClient } from './clients.ts';
+import { grantedTo, type SandboxClient } from './clients.ts';
 import { type CodeFailure, isFormRequest, redeemCode, singleValues } from './oauth.ts';
 import type { Sandbox } from './sandbox.ts';
 import { answeredByScenario, type ScenarioBodies } from './scenarios.ts';
@@ -112,12 +112,12 @@ async function refreshTokenGrant(
   reply: FastifyReply,
   request: GrantRequest & { rotatesByDefault: boolean },
 ): Promise<RefreshGrant> {
-  const { form, client, platform } = request;
+  const { form, client } = request;
   const presented = form.refresh_token ? sandbox.store.refreshTokens.get(form.refresh_token) : undefined;
   const grant = presented && sandbox.store.grants.get(presented.grantId);
   const user = grant && sandbox.user(grant.userId);
   if (await answeredByScenario(sandbox, user, reply, request.bodies)) return { kind: 'answered' };
-  if (!presented || !grant || !user || grant.platform !== platform || grant.clientId !== client.clientId) {
+  if (!presented || !grant || !user || !grantedTo(grant, client)) {
     return { kind: 'failed', reason: 'invalid' };
   }
   if (presented.revoked || grant.revoked || user.scenario.refreshRevoked) {

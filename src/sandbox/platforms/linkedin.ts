@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthorizeCheck, registerAuthorize } from '../authorize.ts';
-import { redirectUriAllowed } from '../clients.ts';
+import { grantedTo, redirectUriAllowed } from '../clients.ts';
 import { CODE_FAILURE_TEXT, redirectWith, secretsEqual } from '../oauth.ts';
 import type { SandboxPlatform } from '../platform.ts';
 import type { Sandbox } from '../sandbox.ts';
@@ -243,8 +243,7 @@ async function revoke(sandbox: Sandbox, request: FastifyRequest, reply: FastifyR
     sandbox.store.accessTokens.get(form.token)?.grantId ??
     sandbox.store.refreshTokens.get(form.token)?.grantId;
   const grant = grantId ? sandbox.store.grants.get(grantId) : undefined;
-  if (grant && grant.platform === 'linkedin' && grant.clientId === client.clientId)
-    sandbox.store.revokeGrant(grant.id);
+  if (grant && grantedTo(grant, client)) sandbox.store.revokeGrant(grant.id);
   return reply.code(200).send('');
 }
 
@@ -255,9 +254,8 @@ async function introspect(sandbox: Sandbox, request: FastifyRequest, reply: Fast
   const { form, client } = read;
   const stored = form.token ? sandbox.store.accessTokens.get(form.token) : undefined;
   const grant = stored && sandbox.store.grants.get(stored.grantId);
-  if (!stored || !grant || grant.platform !== 'linkedin' || grant.clientId !== client.clientId)
-    return { active: false };
-  const checked = sandbox.checkAccessToken('linkedin', form.token);
+  if (!stored || !grant || !grantedTo(grant, client)) return { active: false };
+  const checked = sandbox.checkAccessToken(client.platform, form.token);
   const seconds = (ms: number) => Math.floor(ms / 1000);
   return {
     active: checked.ok,

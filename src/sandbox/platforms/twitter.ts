@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthorizeCheck, registerAuthorize } from '../authorize.ts';
-import { redirectUriAllowed } from '../clients.ts';
+import { grantedTo, redirectUriAllowed } from '../clients.ts';
 import {
   basicCredentials,
   bearerToken,
@@ -219,7 +219,7 @@ async function revoke(sandbox: Sandbox, request: FastifyRequest, reply: FastifyR
   const access = sandbox.store.accessTokens.get(form.token);
   const grantId = refresh?.grantId ?? access?.grantId;
   const grant = grantId ? sandbox.store.grants.get(grantId) : undefined;
-  if (grant && grant.platform === 'twitter' && grant.clientId === client.clientId) {
+  if (grant && grantedTo(grant, client)) {
     if (refresh) sandbox.store.revokeGrant(grant.id);
     else if (access) access.revoked = true;
   }
