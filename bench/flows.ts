@@ -10,8 +10,9 @@
  * Every connect is by the simulator's default user, so after the first one each is a reconnect that
  * updates the same account in place.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SANDBOX_CREDENTIALS } from '../src/sandbox/index.ts';
+import { basic, pkcePair, postForm } from '../test/sandbox/helpers.ts';
 import { submitConsent } from '../test/support/consent.ts';
 import type { TargetReady } from './target.ts';
 
@@ -46,11 +47,9 @@ export function bareOAuthConnect(target: TargetReady): () => Promise<void> {
   // The simulator mounted by Portico accepts exactly Portico's callback; the flow only reads the code off it.
   const redirectUri = `${target.url}/oauth/callback/twitter`;
   const sandbox = `${target.url}/sandbox`;
-  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString(
-    'base64',
-  );
+  const clientAuth = { authorization: basic(clientId, clientSecret) };
   return async () => {
-    const verifier = randomBytes(32).toString('base64url');
+    const pkce = pkcePair();
     const authorize = new URL(`${sandbox}/x.com/i/oauth2/authorize`);
     authorize.search = new URLSearchParams({
       response_type: 'code',
@@ -58,22 +57,17 @@ export function bareOAuthConnect(target: TargetReady): () => Promise<void> {
       redirect_uri: redirectUri,
       scope: X_SCOPES,
       state: randomBytes(16).toString('base64url'),
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge: pkce.challenge,
       code_challenge_method: 'S256',
     }).toString();
     const code = new URL(await submitConsent(authorize.toString())).searchParams.get('code');
     if (!code) throw new Error('the simulator returned no code');
 
-    const token = await fetch(`${sandbox}/api.x.com/2/oauth2/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: redirectUri,
-        code_verifier: verifier,
-      }),
-    });
+    const token = await postForm(
+      `${sandbox}/api.x.com/2/oauth2/token`,
+      { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pkce.verifier },
+      clientAuth,
+    );
     const tokens = JSON.parse(await expectStatus(token, 200, 'code exchange'));
     const me = await fetch(`${sandbox}/api.x.com/2/users/me?user.fields=profile_image_url`, {
       headers: { authorization: `Bearer ${tokens.access_token}` },
