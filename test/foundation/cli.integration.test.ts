@@ -101,6 +101,25 @@ describe('portico CLI', () => {
     assert.match((await finished(run(['teams', 'list'], env))).stdout, /Ops/);
   });
 
+  test('a command on the data folder of a running serve is refused at once, in one line', async () => {
+    const running = await serve(env);
+    try {
+      const refused = await finished(run(['keys', 'create', '--name', 'late', '--scopes', 'admin'], env));
+      assert.notEqual(refused.code, 0);
+      assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+      assert.match(
+        refused.stderr,
+        new RegExp(
+          `^portico: the data folder .* is in use by another Portico process \\(pid ${running.child.pid}\\)`,
+        ),
+      );
+      assert.ok(!/pk_test_/.test(refused.stdout), 'no key that would never work is printed');
+    } finally {
+      running.child.kill('SIGTERM');
+      assert.equal((await running.done).code, 0);
+    }
+  });
+
   test('portico worker runs background work until SIGTERM', async () => {
     const child = run(['worker'], env);
     let out = '';
