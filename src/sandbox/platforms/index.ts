@@ -2,6 +2,7 @@
 import type { SandboxPlatform } from '../platform.ts';
 import { facebook } from './facebook.ts';
 import { linkedin } from './linkedin.ts';
+import { tiktok } from './tiktok.ts';
 import { twitter } from './twitter.ts';
 
-export const platforms: readonly SandboxPlatform[] = [twitter, facebook, linkedin];
+export const platforms: readonly SandboxPlatform[] = [twitter, facebook, linkedin, tiktok];
