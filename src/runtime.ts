@@ -43,14 +43,23 @@ export async function createRuntime(
   logger: Logger,
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
-  const keyring = await loadKeyRing(config, logger);
+  // Everything the configuration says is read before anything is written: a wrong setting must not leave
+  // a key file or a database behind. Then the database (which locks an embedded data folder), then the key file.
+  const configuredKeys = config.encryptionKeys ? parseKeyRing(config.encryptionKeys) : undefined;
   const hostOverrides = {
     ...options.extraOverrides,
     ...(config.hostOverrides ? parseHostOverrides(config.hostOverrides) : {}),
   };
   const storage = options.storage ?? (await openStorage(storageTarget(config)));
-  const applied = await migrate(storage.db as never);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  let keyring: KeyRing;
+  try {
+    keyring = configuredKeys ?? (await loadKeyFile(config, logger));
+    const applied = await migrate(storage.db as never);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  } catch (error) {
+    if (!options.storage) await storage.close();
+    throw error;
+  }
   return {
     config,
     storage,
@@ -69,8 +78,7 @@ export async function createRuntime(
   };
 }
 
-async function loadKeyRing(config: Config, logger: Logger): Promise<KeyRing> {
-  if (config.encryptionKeys) return parseKeyRing(config.encryptionKeys);
+async function loadKeyFile(config: Config, logger: Logger): Promise<KeyRing> {
   const file = await loadOrCreateKeyFile(config.dataDir);
   if (file.created) {
     logger.warn({ path: file.path }, 'generated an encryption key for secrets at rest; back this file up');

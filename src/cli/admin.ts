@@ -33,64 +33,71 @@ export function printFirstKey(key: string, baseUrl: string): void {
   );
 }
 
+// Arguments are checked before the runtime opens: a mistyped command must not create a data folder, a key
+// file or a first admin key.
 export async function keysCommand(config: Config, args: string[], flags: Flags): Promise<number> {
   const [action, id] = args;
-  return withRuntime(config, async (runtime) => {
-    const organizationId = await organizationOf(runtime);
-    if (action === 'create') {
-      const scopes = (flags.scopes ?? 'social:read,social:write').split(',').map((s) => s.trim());
-      const unknown = scopes.filter((s) => !isScope(s));
-      if (!flags.name || unknown.length > 0) {
-        console.error(
-          `portico keys create: ${!flags.name ? '--name is required' : `unknown scope ${unknown.join(', ')}`} ` +
-            '(scopes: social:read, social:write, webhooks:write, admin)',
-        );
-        return 2;
-      }
+  if (action === 'create') {
+    const scopes = (flags.scopes ?? 'social:read,social:write').split(',').map((s) => s.trim());
+    const unknown = scopes.filter((s) => !isScope(s));
+    const name = flags.name;
+    if (!name || unknown.length > 0) {
+      console.error(
+        `portico keys create: ${!name ? '--name is required' : `unknown scope ${unknown.join(', ')}`} ` +
+          '(scopes: social:read, social:write, webhooks:write, admin)',
+      );
+      return 2;
+    }
+    return withRuntime(config, async (runtime) => {
       const { key, view } = await createApiKey(runtime.db, {
-        organizationId,
-        name: flags.name,
+        organizationId: await organizationOf(runtime),
+        name,
         scopes: scopes as Scope[],
         teamId: flags.team ?? null,
         mode: config.mode,
       });
       console.log(`${key}\n\n(id ${view.id}; shown once, stored only as a hash)`);
       return 0;
-    }
-    if (action === 'list') {
-      for (const k of await listApiKeys(runtime.db, organizationId, null)) {
+    });
+  }
+  if (action === 'list') {
+    return withRuntime(config, async (runtime) => {
+      for (const k of await listApiKeys(runtime.db, await organizationOf(runtime), null)) {
         console.log(`${k.id}  ${k.prefix}…  ${k.scopes.join(',')}  ${k.team_id ?? 'all teams'}  ${k.name}`);
       }
       return 0;
-    }
-    if (action === 'revoke' && id) {
-      const revoked = await revokeApiKey(runtime.db, organizationId, null, id);
+    });
+  }
+  if (action === 'revoke' && id) {
+    return withRuntime(config, async (runtime) => {
+      const revoked = await revokeApiKey(runtime.db, await organizationOf(runtime), null, id);
       console.log(revoked ? `revoked ${id}` : `no live key ${id}`);
       return revoked ? 0 : 1;
-    }
-    console.error(
-      'usage: portico keys create --name N --scopes a,b [--team T] | keys list | keys revoke <id>',
-    );
-    return 2;
-  });
+    });
+  }
+  console.error('usage: portico keys create --name N --scopes a,b [--team T] | keys list | keys revoke <id>');
+  return 2;
 }
 
 export async function teamsCommand(config: Config, args: string[], flags: Flags): Promise<number> {
   const [action] = args;
-  return withRuntime(config, async (runtime) => {
-    const organizationId = await organizationOf(runtime);
-    if (action === 'create' && flags.name) {
-      const team = await createTeam(runtime.db, organizationId, { name: flags.name });
+  const name = flags.name;
+  if (action === 'create' && name) {
+    return withRuntime(config, async (runtime) => {
+      const team = await createTeam(runtime.db, await organizationOf(runtime), { name });
       console.log(team.id);
       return 0;
-    }
-    if (action === 'list') {
+    });
+  }
+  if (action === 'list') {
+    return withRuntime(config, async (runtime) => {
+      const organizationId = await organizationOf(runtime);
       const fallback = await defaultTeam(runtime.db, organizationId);
       const { items } = await listTeams(runtime.db, { organizationId, teamId: null }, { limit: 100 });
       for (const t of items) console.log(`${t.id}  ${t.name}${t.id === fallback?.id ? '  (default)' : ''}`);
       return 0;
-    }
-    console.error('usage: portico teams create --name N | teams list');
-    return 2;
-  });
+    });
+  }
+  console.error('usage: portico teams create --name N | teams list');
+  return 2;
 }

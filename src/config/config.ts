@@ -1,9 +1,12 @@
 /**
- * Portico's configuration: environment variables (and an optional `.env`), validated once at start-up.
- * A wrong value stops the start with one line naming the variable and what is allowed.
+ * Portico's configuration: environment variables (and an optional `.env`), validated once at start-up,
+ * all of it before anything is written (a data folder, a key file). A wrong value stops the start with one
+ * line naming the variable and what is allowed.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { parseKeyRing } from '../crypto/keyring.ts';
+import { parseHostOverrides } from '../outbound/host-overrides.ts';
 
 export type Mode = 'sandbox' | 'live';
 
@@ -39,6 +42,8 @@ export interface Config {
   outboundTimeoutMs: number;
   /** Run background work (refresh, deliveries, expiry) in the API process. @default true */
   inProcessWorkers: boolean;
+  /** Behind a reverse proxy that sets `X-Forwarded-For`. @default false */
+  trustProxy: boolean;
   /** Platform OAuth apps from the environment: `PORTICO_<PLATFORM>_CLIENT_ID` / `_CLIENT_SECRET`. */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -78,8 +83,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl,
     databaseUrl,
     dataDir: path.resolve(text(env, 'PORTICO_DATA_DIR', './.portico')),
-    encryptionKeys: optional(env, 'PORTICO_ENCRYPTION_KEYS'),
-    hostOverrides: optional(env, 'PORTICO_HOST_OVERRIDES'),
+    encryptionKeys: checked(env, 'PORTICO_ENCRYPTION_KEYS', parseKeyRing),
+    hostOverrides: checked(env, 'PORTICO_HOST_OVERRIDES', parseHostOverrides),
     headlessConnect: boolean(env, 'PORTICO_HEADLESS_CONNECT', true),
     logLevel: oneOf(env, 'PORTICO_LOG_LEVEL', LOG_LEVELS, 'info'),
     rateLimit: {
@@ -89,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     outboundTimeoutMs: integer(env, 'PORTICO_OUTBOUND_TIMEOUT_MS', 10_000, 100, 120_000),
     inProcessWorkers: boolean(env, 'PORTICO_IN_PROCESS_WORKERS', true),
+    trustProxy: boolean(env, 'PORTICO_TRUST_PROXY', false),
     env: Object.freeze({ ...env }),
   };
 }
@@ -96,6 +102,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 function optional(env: Record<string, string | undefined>, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** A value with a parser of its own (key ring, host overrides): parsed now, kept as text for the runtime. */
+function checked(
+  env: Record<string, string | undefined>,
+  name: string,
+  parse: (raw: string) => unknown,
+): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    parse(raw);
+  } catch (error) {
+    if (!(error instanceof Error && error.name.endsWith('ConfigError'))) throw error;
+    // The parsers' messages start with the variable's name and never hold key material.
+    const { message } = error;
+    throw new ConfigError(name, message.startsWith(`${name} `) ? message.slice(name.length + 1) : message);
+  }
+  return raw;
 }
 
 function text(env: Record<string, string | undefined>, name: string, fallback: string): string {

@@ -39,7 +39,7 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
   const app = Fastify({
     loggerInstance: runtime.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
-    trustProxy: runtime.config.env.PORTICO_TRUST_PROXY === 'true',
+    trustProxy: runtime.config.trustProxy,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(incoming)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -152,6 +152,27 @@ describe('portico CLI', () => {
     assert.equal(hosts.code, 78);
     assert.match(hosts.stderr, /PORTICO_HOST_OVERRIDES value for "api.x.com"/);
     assert.equal(hosts.stderr.trim().split('\n').length, 1);
+  });
+
+  test('an invalid configuration stops before writing anything into an empty data folder', async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), 'portico-cli-empty-'));
+    try {
+      const wrong: Array<[string[], Record<string, string>]> = [
+        [['serve'], { PORTICO_HOST_OVERRIDES: '{"api.x.com": "ftp://nope"}' }],
+        [['serve'], { PORTICO_ENCRYPTION_KEYS: 'k1:tooshort' }],
+        [['serve'], { PORTICO_TRUST_PROXY: 'maybe' }],
+        [['keys', 'create', '--name', 'x', '--scopes', 'everything'], {}],
+        [['teams', 'create'], {}],
+      ];
+      for (const [args, settings] of wrong) {
+        const result = await finished(run(args, { ...env, PORTICO_DATA_DIR: empty, ...settings }));
+        assert.notEqual(result.code, 0, `${args.join(' ')} ${JSON.stringify(settings)}`);
+        assert.deepEqual(await readdir(empty), [], `${args.join(' ')} ${JSON.stringify(settings)}`);
+        assert.ok(!/pk_test_/.test(result.stdout), 'no first admin key is made');
+      }
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 
   test('an unknown command prints usage and fails', async () => {

@@ -32,6 +32,9 @@ describe('configuration', () => {
     ['PORTICO_HEADLESS_CONNECT', 'maybe', /PORTICO_HEADLESS_CONNECT must be true or false/],
     ['PORTICO_LOG_LEVEL', 'loud', /PORTICO_LOG_LEVEL must be one of/],
     ['PORTICO_RATE_LIMIT_API', '0', /PORTICO_RATE_LIMIT_API must be a whole number from 1/],
+    ['PORTICO_TRUST_PROXY', 'maybe', /PORTICO_TRUST_PROXY must be true or false/],
+    ['PORTICO_HOST_OVERRIDES', '{"api.x.com": "ftp://x"}', /^PORTICO_HOST_OVERRIDES value for "api.x.com"/],
+    ['PORTICO_ENCRYPTION_KEYS', 'k1:short', /^PORTICO_ENCRYPTION_KEYS key 'k1' is not 32 bytes/],
   ];
   for (const [variable, value, message] of wrong) {
     test(`${variable}=${value} stops the start with a line naming the variable`, () => {
