@@ -1,15 +1,15 @@
 /**
- * One full connect in a real browser (Debian's Chromium driven by Playwright): the app's page links to
- * the connect URL, the user approves on the simulator's consent page, and lands back on the app.
+ * One full connect in a real browser (Chromium driven by Playwright; `findChromium()` says which one): the
+ * app's page links to the connect URL, the user approves on the simulator's consent page, and lands back on
+ * the app.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
+import { findChromium } from '../support/chromium.ts';
 import { createConnectLink, pollConnect } from '../support/connect-flow.ts';
 import { startTestPortico, type TestPortico } from '../support/portico.ts';
 import { type ReturnServer, startReturnServer } from '../support/return-server.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('connect in a real browser', () => {
   let portico: TestPortico;
@@ -18,17 +18,9 @@ describe('connect in a real browser', () => {
   before(async () => {
     portico = await startTestPortico('pglite');
     app = await startReturnServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    const found = await findChromium();
+    console.log(`browser: ${found.executablePath} (${found.source})`);
+    browser = await chromium.launch({ executablePath: found.executablePath, args: found.args });
   });
   after(async () => {
     await browser?.close();
