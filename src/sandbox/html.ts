@@ -33,12 +33,16 @@ ${body}
 </html>`;
 }
 
-/** Consent pages are never framed, cached or given a referrer, like the real ones. */
+/**
+ * Consent and error pages are never framed, cached, sniffed as another type or given a referrer (their
+ * URLs carry state and client ids), like the real ones.
+ */
 export function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
+    .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
     .header(
       'content-security-policy',
