@@ -31,6 +31,8 @@ export interface AuthorizeFlow {
   approved(pending: PendingAuthorization, code: string): string;
   /** Where "Cancel" sends the browser. */
   denied(pending: PendingAuthorization): string;
+  /** Scopes the platform grants whenever they are requested: shown as granted, never as a choice. */
+  alwaysGranted?: readonly string[];
   /** Extra lines shown under the permissions (platform consent quirks). */
   notes?(pending: PendingAuthorization): string[];
   /** The scopes actually granted from the ticked ones (default: exactly the ticked ones). */
@@ -64,6 +66,7 @@ export function registerAuthorize(
         pendingId: pending.id,
         users: sandbox.usersOf(flow.platform.id),
         scopes: pending.scopes,
+        alwaysGranted: flow.alwaysGranted,
         notes: flow.notes?.(pending),
       });
       return sendHtml(reply, 200, html);
@@ -86,7 +89,9 @@ export function registerAuthorize(
       if (!user || user.platform !== flow.platform.id) {
         return showError(reply, 'Unknown user', `There is no simulated ${name} user '${form.user ?? ''}'.`);
       }
-      const ticked = allValues(request.body, 'scope').filter((s) => pending.scopes.includes(s));
+      const fixed = (flow.alwaysGranted ?? []).filter((s) => pending.scopes.includes(s));
+      const chosen = allValues(request.body, 'scope').filter((s) => pending.scopes.includes(s));
+      const ticked = [...new Set([...fixed, ...chosen])];
       const scopes = flow.decide ? flow.decide(pending, user, ticked) : ticked;
       const code = sandbox.store.addCode({
         platform: flow.platform.id,

@@ -14,12 +14,19 @@ export function escapeHtml(value: string): string {
     .replaceAll("'", '&#39;');
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0}
-main{max-width:32rem;margin:3rem auto;background:#fff;border-radius:8px;padding:1.5rem 2rem;box-shadow:0 1px 4px #0002}
+/**
+ * Fits a 390 px phone: the card keeps a margin on every side, the user picker and long client ids wrap
+ * inside it instead of widening the page.
+ */
+const STYLE = `*{box-sizing:border-box}
+body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0;padding:1rem}
+main{max-width:32rem;margin:2rem auto;background:#fff;border-radius:8px;padding:1.5rem clamp(1rem,5vw,2rem);box-shadow:0 1px 4px #0002;overflow-wrap:anywhere}
 h1{font-size:1.3rem}.badge{display:inline-block;font-size:.75rem;background:#ffe8a3;border-radius:4px;padding:.1rem .4rem}
-fieldset{border:1px solid #d0d4dc;border-radius:6px;margin:1rem 0}label{margin-left:.3rem}
-.row{margin:.35rem 0}select{font-size:1rem;padding:.25rem}.note{color:#5b6372;font-size:.85rem}
-button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem;border-radius:6px;border:1px solid #8a93a6;cursor:pointer}
+fieldset{border:1px solid #d0d4dc;border-radius:6px;margin:1rem 0;min-width:0}input+label{margin-left:.3rem}
+.row{margin:.35rem 0}select{font-size:1rem;padding:.25rem;max-width:100%}#user{display:block;width:100%;margin-top:.3rem}
+.granted .mark{display:inline-block;width:1.1rem;text-align:center;color:#1a7f37;font-weight:700}
+.note{color:#5b6372;font-size:.85rem}
+button{font-size:1rem;padding:.5rem 1.2rem;margin:.25rem .5rem .25rem 0;border-radius:6px;border:1px solid #8a93a6;cursor:pointer}
 #approve{background:#1d6ef2;color:#fff;border-color:#1d6ef2}`;
 
 function layout(title: string, body: string): string {
@@ -59,6 +66,8 @@ export interface ConsentPageInput {
   pendingId: string;
   users: SimUser[];
   scopes: string[];
+  /** Requested scopes the platform grants whatever the user does: shown as granted, not as a choice. */
+  alwaysGranted?: readonly string[];
   notes?: string[];
 }
 
@@ -69,13 +78,22 @@ export function consentPage(input: ConsentPageInput): string {
       return `<option value="${escapeHtml(u.id)}">${escapeHtml(`${u.name}${handle} — ${u.id}`)}</option>`;
     })
     .join('');
-  const scopes = input.scopes
+  const fixed = new Set(input.alwaysGranted ?? []);
+  const granted = input.scopes
+    .filter((scope) => fixed.has(scope))
+    .map(
+      (scope) =>
+        `<div class="row granted"><span class="mark" aria-hidden="true">✓</span> ` +
+        `<span class="scope">${escapeHtml(scope)}</span> <span class="note">(always granted)</span></div>`,
+    );
+  const choices = input.scopes
+    .filter((scope) => !fixed.has(scope))
     .map(
       (scope, i) =>
         `<div class="row"><input type="checkbox" id="scope-${i}" name="scope" value="${escapeHtml(scope)}" checked>` +
         `<label for="scope-${i}">${escapeHtml(scope)}</label></div>`,
-    )
-    .join('\n');
+    );
+  const scopes = [...granted, ...choices].join('\n');
   const notes = (input.notes ?? []).map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n');
   return layout(
     `${input.platformName} (sandbox): authorize ${input.clientId}`,

@@ -194,6 +194,15 @@ describe('Facebook sandbox', () => {
     assert.equal(status.public_profile, 'granted');
   });
 
+  test('public_profile is shown as granted, not as a choice, and is granted', async () => {
+    const html = await (await fetch(dialogUrl())).text();
+    assert.doesNotMatch(html, /<input[^>]*value="public_profile"/);
+    assert.match(html, /<div class="row granted">[^\n]*public_profile[^\n]*always granted/);
+    const token = await login();
+    const perms = (await json(await fetch(`${graph('/me/permissions')}?access_token=${token}`))).data;
+    assert.ok(perms.some((p: Json) => p.permission === 'public_profile' && p.status === 'granted'));
+  });
+
   test('a declined permission is not asked again without auth_type=rerequest', async () => {
     await login({ uncheck: ['pages_manage_posts'] });
     const again = await login();

@@ -80,6 +80,7 @@ export const facebook: SandboxPlatform = {
       {
         platform: facebook,
         codeTtlSeconds: CODE_TTL_SECONDS,
+        alwaysGranted: [PUBLIC_PROFILE],
         check: (query, request) => checkDialog(sandbox, query, request),
         // Facebook appends "#_=_" to its redirects (manual-flow doc); browsers keep it off the request.
         approved: (pending, code) =>
