@@ -4,7 +4,7 @@
  */
 import type { SandboxClient } from './clients.ts';
 import type { SandboxPlatform } from './platform.ts';
-import { type AccessToken, type Grant, SandboxStore } from './store.ts';
+import { type AccessToken, type Grant, type RegisteredClient, SandboxStore } from './store.ts';
 import {
   avatarUrl,
   DEFAULT_SCENARIO,
@@ -64,6 +64,16 @@ export class Sandbox {
   client(platform: string, clientId: string | undefined): SandboxClient | undefined {
     if (!clientId) return undefined;
     return this.clients.find((c) => c.platform === platform && c.clientId === clientId);
+  }
+
+  /** A client registered at run time on `host` (`store.addRegisteredClient`) that the host still knows. */
+  registeredClient(
+    platform: string,
+    host: string,
+    clientId: string | undefined,
+  ): RegisteredClient | undefined {
+    const client = clientId ? this.store.registeredClients.get(clientId) : undefined;
+    return client?.platform === platform && client.host === host && !client.forgotten ? client : undefined;
   }
 
   user(id: string): SimUser | undefined {

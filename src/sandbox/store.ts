@@ -1,9 +1,10 @@
 /**
  * Everything the simulator remembers between requests: pending consent screens, authorization codes,
- * grants and their tokens, and Facebook-style per-app permission records. In memory only; `reset()` forgets
- * it all. Every expiry is computed from the injected clock.
+ * grants and their tokens, Facebook-style per-app permission records and the clients apps registered at run
+ * time. In memory only; `reset()` forgets it all. Every expiry is computed from the injected clock.
  */
 import { randomBytes } from 'node:crypto';
+import type { SandboxClient } from './clients.ts';
 
 /** An authorize request that passed validation and waits for the user's decision on the consent page. */
 export interface PendingAuthorization {
@@ -67,6 +68,23 @@ export interface RefreshToken {
 
 export type PermissionStatus = 'granted' | 'declined';
 
+/**
+ * A client an app registered at run time through the platform's own API (Mastodon's POST /api/v1/apps),
+ * known to the one host it registered on.
+ */
+export interface RegisteredClient extends SandboxClient {
+  redirectUris: string[];
+  host: string;
+  /** The platform's own id for the registration (Mastodon: a numeric string). */
+  id: string;
+  name: string;
+  website: string | null;
+  scopes: string[];
+  registeredAt: number;
+  /** The host lost the registration: the client is unknown again. */
+  forgotten: boolean;
+}
+
 export function randomToken(prefix: string, bytes = 24): string {
   return `${prefix}${randomBytes(bytes).toString('base64url')}`;
 }
@@ -81,6 +99,8 @@ export class SandboxStore {
   readonly permissions = new Map<string, Map<string, PermissionStatus>>();
   /** Derived tokens handed out again on every listing, e.g. one Page token per grant and Page. */
   readonly derivedTokens = new Map<string, string>();
+  /** Clients registered at run time, by client_id. */
+  readonly registeredClients = new Map<string, RegisteredClient>();
 
   reset(): void {
     this.pending.clear();
@@ -90,6 +110,7 @@ export class SandboxStore {
     this.refreshTokens.clear();
     this.permissions.clear();
     this.derivedTokens.clear();
+    this.registeredClients.clear();
   }
 
   addPending(pending: Omit<PendingAuthorization, 'id'>): PendingAuthorization {
@@ -109,6 +130,20 @@ export class SandboxStore {
   addCode(code: Omit<AuthorizationCode, 'value' | 'used'>): AuthorizationCode {
     const record = { ...code, value: randomToken('code_'), used: false };
     this.codes.set(record.value, record);
+    return record;
+  }
+
+  /** Registers a client with a new random client_id and secret (43 URL-safe characters, as Doorkeeper's). */
+  addRegisteredClient(
+    client: Omit<RegisteredClient, 'clientId' | 'clientSecret' | 'forgotten'>,
+  ): RegisteredClient {
+    const record = {
+      ...client,
+      clientId: randomToken('', 32),
+      clientSecret: randomToken('', 32),
+      forgotten: false,
+    };
+    this.registeredClients.set(record.clientId, record);
     return record;
   }
 
