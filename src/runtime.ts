@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
+import type { OAuthClient } from './oauth/types.ts';
 import { type KeyRing, loadOrCreateKeyFile, parseKeyRing } from './crypto/keyring.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createOutbound, type Outbound } from './outbound/client.ts';
@@ -22,6 +23,8 @@ export interface Runtime {
   logger: Logger;
   metrics: Metrics;
   now: () => Date;
+  /** The simulator's OAuth apps, per platform, in sandbox mode; empty in live mode. */
+  sandboxApps: Readonly<Record<string, OAuthClient>>;
 }
 
 export interface RuntimeOptions {
@@ -30,6 +33,8 @@ export interface RuntimeOptions {
   /** Use this storage instead of the configured one (tests run each file in its own schema). */
   storage?: Storage;
   now?: () => Date;
+  /** The simulator's OAuth apps (sandbox mode). */
+  sandboxApps?: Readonly<Record<string, OAuthClient>>;
 }
 
 export function storageTarget(config: Config): StorageTarget {
@@ -75,6 +80,7 @@ export async function createRuntime(
     logger,
     metrics: createMetrics(),
     now: options.now ?? (() => new Date()),
+    sandboxApps: options.sandboxApps ?? {},
   };
 }
 

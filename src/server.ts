@@ -29,6 +29,7 @@ export async function startPortico(
   const runtime = await createRuntime(config, logger, {
     ...options,
     extraOverrides: { ...sandbox?.overrides, ...options.extraOverrides },
+    ...(sandbox ? { sandboxApps: sandbox.apps } : {}),
   });
   const bootstrapped = await bootstrapIfEmpty(runtime.db, config.mode);
   const app = await buildApp(runtime, {

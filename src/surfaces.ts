@@ -4,10 +4,12 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config/config.ts';
+import { callbackUrl } from './connect/callback-url.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
 import { connectRoutes } from './http/routes/connect.ts';
 import { oauthCallbackRoutes } from './http/routes/oauth-callback.ts';
 import { providerRoutes } from './http/routes/providers.ts';
+import type { OAuthClient } from './oauth/types.ts';
 import type { HostOverrides } from './outbound/host-overrides.ts';
 import type { Runtime } from './runtime.ts';
 import { SANDBOX_CREDENTIALS, sandboxHostOverrides, sandboxPlugin } from './sandbox/index.ts';
@@ -23,14 +25,19 @@ export const surfaces = {
   /** In sandbox mode the simulator is mounted on Portico's own port, and every platform host points at it. */
   async sandbox(
     config: Config,
-  ): Promise<{ overrides: HostOverrides; mount: { plugin: FastifyPluginAsync; prefix: string } }> {
+  ): Promise<{
+    overrides: HostOverrides;
+    apps: Record<string, OAuthClient>;
+    mount: { plugin: FastifyPluginAsync; prefix: string };
+  }> {
     const clients = Object.entries(SANDBOX_CREDENTIALS).map(([platform, credentials]) => ({
       platform,
       ...credentials,
-      redirectUris: [`${config.publicUrl}/oauth/callback/${platform}`],
+      redirectUris: [callbackUrl(config.publicUrl, platform)],
     }));
     return {
       overrides: sandboxHostOverrides(`${config.publicUrl}${SANDBOX_PREFIX}`),
+      apps: SANDBOX_CREDENTIALS,
       mount: { plugin: async (app) => sandboxPlugin(app, { clients }), prefix: SANDBOX_PREFIX },
     };
   },

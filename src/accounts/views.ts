@@ -1,6 +1,6 @@
 /** What the API shows of an account. Never a token. */
 import type { Db } from '../storage/db.ts';
-import type { Account, Grant } from '../storage/schema.ts';
+import type { Account, Grant, TargetRow } from '../storage/schema.ts';
 
 export interface AccountView {
   id: string;
@@ -24,15 +24,16 @@ export interface AccountView {
 export function accountView(
   account: Account,
   grant: Pick<Grant, 'scopes' | 'access_expires_at'>,
+  target?: Pick<TargetRow, 'access_token_enc' | 'access_expires_at'> | undefined,
 ): AccountView {
-  // An account with a token of its own (a Facebook Page) lives by that token's expiry, not the grant's.
-  const expiresAt = account.access_token_enc ? account.access_expires_at : grant.access_expires_at;
+  // An account whose target has a token of its own (a Facebook Page) lives by that token, not the grant's.
+  const expiresAt = target?.access_token_enc ? target.access_expires_at : grant.access_expires_at;
   return {
     id: account.id,
     team_id: account.team_id,
     platform: account.platform,
     target_type: account.target_type,
-    platform_account_id: account.external_id,
+    platform_account_id: account.external_id ?? '',
     display_name: account.display_name,
     username: account.username,
     avatar_url: account.avatar_url,
@@ -46,17 +47,32 @@ export function accountView(
   };
 }
 
-/** Accounts with their grants' scopes and expiry, for views. */
+/** Accounts with their grants' scopes and expiry and their target's own token expiry, for views. */
 export function accountsWithGrant(db: Db) {
   return db
     .selectFrom('accounts')
     .innerJoin('grants', 'grants.id', 'accounts.grant_id')
+    .leftJoin('targets', 'targets.id', 'accounts.target_id')
     .selectAll('accounts')
-    .select(['grants.scopes as grant_scopes', 'grants.access_expires_at as grant_expires_at']);
+    .select([
+      'grants.scopes as grant_scopes',
+      'grants.access_expires_at as grant_expires_at',
+      'targets.access_token_enc as target_token_enc',
+      'targets.access_expires_at as target_expires_at',
+    ]);
 }
 
-export function viewOfJoined(
-  row: Account & { grant_scopes: string[]; grant_expires_at: Date | null },
-): AccountView {
-  return accountView(row, { scopes: row.grant_scopes, access_expires_at: row.grant_expires_at });
+export type JoinedAccount = Account & {
+  grant_scopes: string[];
+  grant_expires_at: Date | null;
+  target_token_enc: string | null;
+  target_expires_at: Date | null;
+};
+
+export function viewOfJoined(row: JoinedAccount): AccountView {
+  return accountView(
+    row,
+    { scopes: row.grant_scopes, access_expires_at: row.grant_expires_at },
+    { access_token_enc: row.target_token_enc, access_expires_at: row.target_expires_at },
+  );
 }

@@ -1,21 +1,20 @@
 /**
  * Completes a connect session from the platform's callback: match the state, claim the session (one
- * atomic update, so a replayed callback can never connect twice), exchange the code, check the granted
- * scopes, read identity and targets, and save. Every expected failure comes back as an outcome value.
+ * atomic update, so a replayed callback can never connect twice), run the platform's flow to its end
+ * (code exchange, granted scopes, identity, targets), check a reconnect is the same user, and save.
+ * Every expected failure comes back as an outcome value.
  */
 import type { AccountView } from '../accounts/views.ts';
 import { type ConnectErrorCode, connectErrors } from '../errors/catalog.ts';
-import { requestedScopes } from '../oauth/authorize.ts';
-import type { OAuthFailure } from '../oauth/result.ts';
-import { exchangeCode } from '../oauth/token.ts';
-import { PlatformError, platformApi } from '../platforms/api.ts';
 import { findPlatform } from '../platforms/registry.ts';
-import type { PlatformContext, PlatformModule } from '../platforms/types.ts';
+import type { PlatformModule } from '../platforms/types.ts';
 import type { Runtime } from '../runtime.ts';
 import type { ConnectSession } from '../storage/schema.ts';
-import { resolveOAuthApp } from './credentials.ts';
+import { flowOf } from './flows.ts';
+import { resolveOAuthApp } from './oauth-apps.ts';
+import { platformContext } from './platform-context.ts';
 import { saveConnection } from './save.ts';
-import { findSessionByState, verifierContext } from './sessions.ts';
+import { findSessionByState, flowSecretContext } from './sessions.ts';
 
 export type ConnectOutcome =
   | { ok: true; session: ConnectSession; platform: PlatformModule; accounts: AccountView[] }
@@ -28,13 +27,7 @@ export type ConnectOutcome =
       message: string;
     };
 
-class ConnectFailure extends Error {
-  readonly code: ConnectErrorCode;
-  constructor(code: ConnectErrorCode, message: string = connectErrors[code]) {
-    super(message);
-    this.code = code;
-  }
-}
+type Failure = { code: ConnectErrorCode; message: string };
 
 export async function completeConnect(
   runtime: Runtime,
@@ -45,13 +38,7 @@ export async function completeConnect(
   const state = callback.get('state');
   const found = platform && state ? await findSessionByState(runtime, state) : undefined;
   if (!platform || !found || found.platform !== platform.id) {
-    return {
-      ok: false,
-      session: undefined,
-      platform,
-      code: 'invalid_state',
-      message: connectErrors.invalid_state,
-    };
+    return { ok: false, session: undefined, platform, code: 'invalid_state', message: connectErrors.invalid_state };
   }
   const session = await claim(runtime, found);
   if (!session) {
@@ -60,98 +47,62 @@ export async function completeConnect(
     if (code === 'session_expired') await markExpired(runtime, found);
     return { ok: false, session: found, platform, code, message: connectErrors[code] };
   }
+  let result: { ok: true; accounts: AccountView[] } | ({ ok: false } & Failure);
   try {
-    const accounts = await connect(runtime, platform, session, callback);
-    runtime.metrics.connects.inc({ platform: platform.id, outcome: 'connected' });
-    return { ok: true, session, platform, accounts };
+    result = await connect(runtime, platform, session, callback);
   } catch (error) {
-    if (!(error instanceof ConnectFailure)) {
-      await fail(runtime, session, 'platform_error', 'Portico failed while connecting; see its logs');
-      throw error;
-    }
-    runtime.metrics.connects.inc({ platform: platform.id, outcome: error.code });
-    await fail(runtime, session, error.code, error.message);
-    return { ok: false, session, platform, code: error.code, message: error.message };
+    await fail(runtime, session, { code: 'platform_error', message: 'Portico failed while connecting; see its logs' });
+    throw error;
   }
+  runtime.metrics.connects.inc({ platform: platform.id, outcome: result.ok ? 'connected' : result.code });
+  if (result.ok) return { ok: true, session, platform, accounts: result.accounts };
+  await fail(runtime, session, result);
+  return { ok: false, session, platform, code: result.code, message: result.message };
 }
 
 async function connect(
   runtime: Runtime,
-  platform: PlatformModule,
+  module: PlatformModule,
   session: ConnectSession,
   callback: URLSearchParams,
-): Promise<AccountView[]> {
-  const denial = callback.get('error');
-  if (denial) {
-    const denied = denial === 'access_denied' || platform.deniedErrors?.includes(denial);
-    throw new ConnectFailure(
-      denied ? 'access_denied' : 'platform_error',
-      denied
-        ? connectErrors.access_denied
-        : `The platform answered the authorization with "${denial.slice(0, 100)}"`,
-    );
+): Promise<{ ok: true; accounts: AccountView[] } | ({ ok: false } & Failure)> {
+  const app = await resolveOAuthApp(runtime, {
+    teamId: session.team_id,
+    module,
+    options: session.options,
+    instance: session.instance,
+  });
+  // The code was issued to the app bound when the session opened; another app cannot redeem it.
+  if (!app || (session.client_id && app.clientId !== session.client_id)) {
+    return { ok: false, code: 'platform_error', message: 'The platform’s OAuth app changed or was removed while connecting' };
   }
-  const app = await resolveOAuthApp(runtime, session.team_id, platform);
-  if (!app) throw new ConnectFailure('platform_error', 'The platform’s OAuth app is no longer configured');
-  const now = runtime.now();
-  const exchanged = await exchangeCode(
-    platform,
-    app,
-    runtime.outbound,
-    {
-      callback,
-      redirectUri: session.redirect_uri,
-      codeVerifier: session.code_verifier_enc
-        ? runtime.keyring.decrypt(session.code_verifier_enc, verifierContext(session.id))
-        : undefined,
-    },
-    now,
-  );
-  if (!exchanged.ok) throw fromOAuth(exchanged.failure);
-
-  const ctx: PlatformContext = {
-    api: platformApi(runtime.outbound),
-    outbound: runtime.outbound,
-    client: app,
-    now,
-  };
-  try {
-    const tokens = platform.afterTokenExchange
-      ? await platform.afterTokenExchange(ctx, exchanged.value)
-      : exchanged.value;
-    // A platform that does not say what it granted granted what was asked (its consent is all-or-nothing).
-    const granted = platform.grantedScopes
-      ? await platform.grantedScopes(ctx, tokens)
-      : (tokens.scopes ?? requestedScopes(platform));
-    const missing = platform.oauth.scopes.required.filter((s) => !granted.includes(s));
-    if (missing.length > 0) {
-      throw new ConnectFailure('not_enough_permissions', `Not granted: ${missing.join(', ')}`);
-    }
-    const withScopes = { ...tokens, scopes: granted };
-    const identity = await platform.identity(ctx, withScopes);
-    const targets = await platform.listTargets(ctx, withScopes, identity);
-    if (targets.length === 0) throw new ConnectFailure('no_targets');
-    return await saveConnection(runtime, {
-      session,
-      platform,
-      tokens: withScopes,
-      grantedScopes: granted,
-      identity,
-      targets,
-    });
-  } catch (error) {
-    if (error instanceof PlatformError) {
-      throw fromOAuth({ kind: error.kind, status: error.status, message: error.message });
-    }
-    throw error;
+  const ctx = platformContext(runtime, module, app, session.options);
+  const done = await flowOf(module).complete(ctx, {
+    params: callback,
+    redirectUri: session.redirect_uri,
+    secret: session.code_verifier_enc
+      ? runtime.keyring.decrypt(session.code_verifier_enc, flowSecretContext(session.id))
+      : undefined,
+  });
+  if (!done.ok) return { ok: false, ...done.failure };
+  if (done.value.targets.length === 0) return { ok: false, code: 'no_targets', message: connectErrors.no_targets };
+  if (session.reconnect_account_id) {
+    const mismatch = await reconnectMismatch(runtime, session, done.value.identity.id);
+    if (mismatch) return { ok: false, code: 'account_mismatch', message: connectErrors.account_mismatch };
   }
+  const accounts = await saveConnection(runtime, { session, module, ...done.value });
+  return { ok: true, accounts };
 }
 
-function fromOAuth(failure: OAuthFailure): ConnectFailure {
-  return new ConnectFailure(
-    failure.kind === 'unavailable' ? 'platform_unavailable' : 'platform_error',
-    failure.message.slice(0, 300),
-  );
+/** A reconnect must be authorized by the platform user whose grant backs the account. */
+async function reconnectMismatch(runtime: Runtime, session: ConnectSession, subject: string): Promise<boolean> {
+  const row = await runtime.db
+    .selectFrom('accounts')
+    .innerJoin('grants', 'grants.id', 'accounts.grant_id')
+    .select(['grants.subject', 'grants.instance'])
+    .where('accounts.id', '=', session.reconnect_account_id!)
+    .executeTakeFirst();
+  return !row || row.subject !== subject || row.instance !== session.instance;
 }
 
 /** The one atomic step that lets exactly one callback proceed. */
@@ -168,10 +119,10 @@ async function claim(runtime: Runtime, session: ConnectSession): Promise<Connect
     .executeTakeFirst();
 }
 
-async function fail(runtime: Runtime, session: ConnectSession, code: ConnectErrorCode, message: string) {
+async function fail(runtime: Runtime, session: ConnectSession, f: Failure) {
   await runtime.db
     .updateTable('connect_sessions')
-    .set({ status: 'failed', error_code: code, error_message: message, completed_at: runtime.now() })
+    .set({ status: 'failed', error_code: f.code, error_message: f.message, completed_at: runtime.now() })
     .where('id', '=', session.id)
     .execute();
 }

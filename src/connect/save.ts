@@ -1,123 +1,39 @@
 /**
- * Stores what a successful authorization gave us, in one transaction: one encrypted grant, one account
- * per target (updated in place when already connected: same id, never a duplicate), the session's
+ * Stores what a successful authorization gave us, in one transaction: the grant (encrypted tokens, the
+ * authorizing user, when to refresh), every target it can publish to, the accounts the session's surface
+ * activates (the same account again when it already exists: same id, never a duplicate), the session's
  * outcome, and an `account.connected` event per account.
  */
+import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
+import { syncTargets } from '../accounts/targets.ts';
+import { grantTokenContext } from '../accounts/tokens.ts';
 import { type AccountView, accountView } from '../accounts/views.ts';
 import { emitEvent } from '../events/outbox.ts';
-import type { Identity, PlatformModule, Target, TokenSet } from '../platforms/types.ts';
+import type { Authorized, PlatformModule } from '../platforms/types.ts';
+import { nextRefreshAt } from '../refresh/schedule.ts';
 import type { Runtime } from '../runtime.ts';
 import { newId } from '../storage/ids.ts';
-import type { ConnectSession } from '../storage/schema.ts';
+import type { Account, ConnectSession, Database, Grant, TargetRow } from '../storage/schema.ts';
 
-/** Associated data binding each ciphertext to its row's natural key: a token moved to another row fails to decrypt. */
-export const grantTokenContext = (
-  teamId: string,
-  platform: string,
-  subject: string,
-  kind: 'access' | 'refresh',
-) => `grant:${teamId}:${platform}:${subject}:${kind}`;
-export const accountTokenContext = (teamId: string, platform: string, externalId: string) =>
-  `account:${teamId}:${platform}:${externalId}`;
-
-export interface Connection {
+export interface Connection extends Authorized {
   session: ConnectSession;
-  platform: PlatformModule;
-  tokens: TokenSet;
-  grantedScopes: string[];
-  identity: Identity;
-  targets: Target[];
+  module: PlatformModule;
 }
 
 export async function saveConnection(runtime: Runtime, c: Connection): Promise<AccountView[]> {
-  const { keyring } = runtime;
   const now = runtime.now();
-  const team = c.session.team_id;
-  const platform = c.platform.id;
   return runtime.db.transaction().execute(async (trx) => {
-    const grant = await trx
-      .insertInto('grants')
-      .values({
-        id: newId('grt', now.getTime()),
-        team_id: team,
-        platform,
-        subject: c.identity.id,
-        access_token_enc: keyring.encrypt(
-          c.tokens.accessToken,
-          grantTokenContext(team, platform, c.identity.id, 'access'),
-        ),
-        refresh_token_enc: c.tokens.refreshToken
-          ? keyring.encrypt(
-              c.tokens.refreshToken,
-              grantTokenContext(team, platform, c.identity.id, 'refresh'),
-            )
-          : null,
-        access_expires_at: c.tokens.expiresAt ?? null,
-        refresh_expires_at: c.tokens.refreshExpiresAt ?? null,
-        scopes: JSON.stringify(c.grantedScopes),
-        updated_at: now,
-      })
-      .onConflict((oc) =>
-        oc.columns(['team_id', 'platform', 'subject']).doUpdateSet((eb) => ({
-          access_token_enc: eb.ref('excluded.access_token_enc'),
-          // A re-authorization that returns no refresh token keeps the one we have.
-          refresh_token_enc: sql<
-            string | null
-          >`coalesce(excluded.refresh_token_enc, grants.refresh_token_enc)`,
-          refresh_expires_at: sql<Date | null>`coalesce(excluded.refresh_expires_at, grants.refresh_expires_at)`,
-          access_expires_at: eb.ref('excluded.access_expires_at'),
-          scopes: eb.ref('excluded.scopes'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .returningAll()
-      .executeTakeFirstOrThrow();
-
-    const views: AccountView[] = [];
-    for (const target of c.targets) {
-      const account = await trx
-        .insertInto('accounts')
-        .values({
-          id: newId('acc', now.getTime()),
-          team_id: team,
-          grant_id: grant.id,
-          platform,
-          external_id: target.externalId,
-          target_type: target.type,
-          display_name: target.name,
-          username: target.username ?? null,
-          avatar_url: target.avatarUrl ?? null,
-          access_token_enc: target.accessToken
-            ? keyring.encrypt(target.accessToken, accountTokenContext(team, platform, target.externalId))
-            : null,
-          access_expires_at: target.expiresAt ?? null,
-          metadata: JSON.stringify(c.session.metadata),
-          connected_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) =>
-          oc.columns(['team_id', 'platform', 'external_id']).doUpdateSet((eb) => ({
-            grant_id: eb.ref('excluded.grant_id'),
-            target_type: eb.ref('excluded.target_type'),
-            display_name: eb.ref('excluded.display_name'),
-            username: eb.ref('excluded.username'),
-            avatar_url: eb.ref('excluded.avatar_url'),
-            access_token_enc: eb.ref('excluded.access_token_enc'),
-            access_expires_at: eb.ref('excluded.access_expires_at'),
-            status: sql<'active'>`'active'`,
-            // The new connect's metadata is added to what the account already had.
-            metadata: sql<string>`accounts.metadata || excluded.metadata`,
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const view = accountView(account, grant);
-      views.push(view);
-      await emitEvent(trx, team, 'account.connected', { account: view, connect_session_id: c.session.id });
+    const grant = await upsertGrant(trx, runtime, c, now);
+    const targets = await syncTargets(trx, runtime.keyring, grant, c.targets, now);
+    const accounts =
+      c.session.surface === 'headless'
+        ? await activateEach(trx, c.session, grant, targets, now)
+        : [await activateSingle(trx, c, grant, targets, now)];
+    const views = accounts.map((a) => accountView(a, grant, targets.find((t) => t.id === a.target_id)));
+    for (const view of views) {
+      await emitEvent(trx, grant.team_id, 'account.connected', { account: view, connect_session_id: c.session.id });
     }
-
     await trx
       .updateTable('connect_sessions')
       .set({ status: 'connected', account_ids: JSON.stringify(views.map((v) => v.id)), completed_at: now })
@@ -125,4 +41,176 @@ export async function saveConnection(runtime: Runtime, c: Connection): Promise<A
       .execute();
     return views;
   });
+}
+
+async function upsertGrant(trx: Transaction<Database>, runtime: Runtime, c: Connection, now: Date): Promise<Grant> {
+  const key = {
+    team_id: c.session.team_id,
+    platform: c.module.id,
+    instance: c.session.instance,
+    subject: c.identity.id,
+  };
+  const { keyring } = runtime;
+  return trx
+    .insertInto('grants')
+    .values({
+      id: newId('grt', now.getTime()),
+      ...key,
+      options: JSON.stringify(c.session.options),
+      subject_name: c.identity.name,
+      subject_username: c.identity.username ?? null,
+      subject_avatar_url: c.identity.avatarUrl ?? null,
+      access_token_enc: keyring.encrypt(c.tokens.accessToken, grantTokenContext(key, 'access')),
+      refresh_token_enc: c.tokens.refreshToken
+        ? keyring.encrypt(c.tokens.refreshToken, grantTokenContext(key, 'refresh'))
+        : null,
+      access_expires_at: c.tokens.expiresAt ?? null,
+      refresh_expires_at: c.tokens.refreshExpiresAt ?? null,
+      scopes: JSON.stringify(c.grantedScopes),
+      status: 'active',
+      next_refresh_at: nextRefreshAt(c.module.refresh, c.tokens.expiresAt, now),
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc.columns(['team_id', 'platform', 'instance', 'subject']).doUpdateSet((eb) => ({
+        subject_name: eb.ref('excluded.subject_name'),
+        subject_username: eb.ref('excluded.subject_username'),
+        subject_avatar_url: eb.ref('excluded.subject_avatar_url'),
+        access_token_enc: eb.ref('excluded.access_token_enc'),
+        // A re-authorization that returns no refresh token keeps the one we have.
+        refresh_token_enc: sql<string | null>`coalesce(excluded.refresh_token_enc, grants.refresh_token_enc)`,
+        refresh_expires_at: sql<Date | null>`coalesce(excluded.refresh_expires_at, grants.refresh_expires_at)`,
+        access_expires_at: eb.ref('excluded.access_expires_at'),
+        scopes: eb.ref('excluded.scopes'),
+        status: 'active',
+        status_reason: null,
+        next_refresh_at: eb.ref('excluded.next_refresh_at'),
+        refresh_attempts: 0,
+        last_refresh_error: null,
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** The headless policy: every target is an account of its own. */
+async function activateEach(
+  trx: Transaction<Database>,
+  session: ConnectSession,
+  grant: Grant,
+  targets: TargetRow[],
+  now: Date,
+): Promise<Account[]> {
+  const accounts: Account[] = [];
+  for (const target of targets) {
+    const account = await trx
+      .insertInto('accounts')
+      .values({
+        id: newId('acc', now.getTime()),
+        ...targetFields(grant, target),
+        activation: 'each',
+        metadata: JSON.stringify(session.metadata),
+        connected_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['team_id', 'platform', 'instance', 'external_id'])
+          .where('activation', '=', 'each')
+          .doUpdateSet((eb) => ({
+            grant_id: eb.ref('excluded.grant_id'),
+            target_id: eb.ref('excluded.target_id'),
+            target_type: eb.ref('excluded.target_type'),
+            display_name: eb.ref('excluded.display_name'),
+            username: eb.ref('excluded.username'),
+            avatar_url: eb.ref('excluded.avatar_url'),
+            status: sql<'active'>`'active'`,
+            // The new connect's metadata is added to what the account already had.
+            metadata: sql<string>`accounts.metadata || excluded.metadata`,
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    accounts.push(account);
+  }
+  return accounts;
+}
+
+/**
+ * The hosted product's policy: one account per team and platform. A platform whose user picks among
+ * targets keeps the previous selection if the new grant still has it, else nothing is selected until
+ * `selectTarget`; a platform with one target has it selected at once.
+ */
+async function activateSingle(
+  trx: Transaction<Database>,
+  c: Connection,
+  grant: Grant,
+  targets: TargetRow[],
+  now: Date,
+): Promise<Account> {
+  const existing = await trx
+    .selectFrom('accounts')
+    .selectAll()
+    .where('team_id', '=', grant.team_id)
+    .where('platform', '=', grant.platform)
+    .where('instance', '=', grant.instance)
+    .where('activation', '=', 'single')
+    .executeTakeFirst();
+  const kept = existing?.external_id ? targets.find((t) => t.external_id === existing.external_id) : undefined;
+  const selected = kept ?? (!c.module.targets.userPicks && targets.length === 1 ? targets[0] : undefined);
+  const fields = selected ? targetFields(grant, selected) : grantFields(grant, targets[0]?.target_type ?? 'profile');
+  if (existing) {
+    return trx
+      .updateTable('accounts')
+      .set({ ...fields, status: 'active', metadata: JSON.stringify({ ...existing.metadata, ...c.session.metadata }), updated_at: now })
+      .where('id', '=', existing.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+  return trx
+    .insertInto('accounts')
+    .values({
+      id: newId('acc', now.getTime()),
+      ...fields,
+      activation: 'single',
+      metadata: JSON.stringify(c.session.metadata),
+      connected_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** An account's columns when it publishes to `target`. */
+export function targetFields(grant: Grant, target: TargetRow) {
+  return {
+    team_id: grant.team_id,
+    grant_id: grant.id,
+    platform: grant.platform,
+    instance: grant.instance,
+    target_id: target.id,
+    external_id: target.external_id,
+    target_type: target.target_type,
+    display_name: target.display_name,
+    username: target.username,
+    avatar_url: target.avatar_url,
+  };
+}
+
+/** A `single` account's columns while nothing is selected: it shows the user who authorized. */
+export function grantFields(grant: Grant, targetType: string) {
+  return {
+    team_id: grant.team_id,
+    grant_id: grant.id,
+    platform: grant.platform,
+    instance: grant.instance,
+    target_id: null,
+    external_id: null,
+    target_type: targetType,
+    display_name: grant.subject_name,
+    username: grant.subject_username,
+    avatar_url: grant.subject_avatar_url,
+  };
 }

@@ -1,24 +1,29 @@
 /**
  * Connect sessions: one per connection attempt. The state token is the OAuth `state`, the key for
- * polling, and is stored only as a hash. A session is single-use and lives 15 minutes.
+ * polling, and is stored only as a hash. A session is single-use, lives 15 minutes, and carries what the
+ * callback needs: the prepared options, the instance, the bound OAuth app and the flow's secret.
  */
-import { authorizationUrl, newCodeVerifier } from '../oauth/authorize.ts';
-import type { PlatformModule } from '../platforms/types.ts';
+import type { ConnectOptions, PlatformModule } from '../platforms/types.ts';
 import type { Runtime } from '../runtime.ts';
 import { newId, randomToken, sha256Hex } from '../storage/ids.ts';
 import type { ConnectSession } from '../storage/schema.ts';
-import type { ResolvedApp } from './credentials.ts';
+import { callbackUrl } from './callback-url.ts';
+import { flowOf } from './flows.ts';
+import { platformContext } from './platform-context.ts';
+import type { ResolvedApp } from './oauth-apps.ts';
 
 export const SESSION_TTL_MS = 15 * 60 * 1000;
 
 export interface OpenSessionInput {
   teamId: string;
-  platform: PlatformModule;
+  module: PlatformModule;
   app: ResolvedApp;
+  options: ConnectOptions;
+  instance: string;
   returnUrl: string | undefined;
   metadata: Record<string, string>;
   surface: 'headless' | 'portal';
-  reconnectAccountId?: string;
+  reconnectAccountId?: string | undefined;
 }
 
 export interface OpenedSession {
@@ -29,48 +34,42 @@ export interface OpenedSession {
   expiresAt: Date;
 }
 
-export function callbackUrl(runtime: Runtime, platform: PlatformModule): string {
-  return `${runtime.config.publicUrl}/oauth/callback/${platform.id}`;
-}
-
 export const stateHash = (stateToken: string) => sha256Hex(`state:${stateToken}`);
-export const verifierContext = (sessionId: string) => `pkce:${sessionId}`;
+export const flowSecretContext = (sessionId: string) => `pkce:${sessionId}`;
 
 export async function openConnectSession(runtime: Runtime, input: OpenSessionInput): Promise<OpenedSession> {
   const now = runtime.now();
   const sessionId = newId('cs', now.getTime());
   // 256 bits: unguessable, so the state alone proves the callback belongs to this session.
   const stateToken = `cst_${randomToken(32)}`;
-  const codeVerifier = newCodeVerifier(input.platform);
-  const redirectUri = callbackUrl(runtime, input.platform);
+  const redirectUri = callbackUrl(runtime.config.publicUrl, input.module.id);
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  const ctx = platformContext(runtime, input.module, input.app, input.options);
+  const begun = await flowOf(input.module).begin(ctx, { state: stateToken, redirectUri });
   await runtime.db
     .insertInto('connect_sessions')
     .values({
       id: sessionId,
       team_id: input.teamId,
-      platform: input.platform.id,
+      platform: input.module.id,
       state_hash: stateHash(stateToken),
-      code_verifier_enc: codeVerifier
-        ? runtime.keyring.encrypt(codeVerifier, verifierContext(sessionId))
+      code_verifier_enc: begun.secret
+        ? runtime.keyring.encrypt(begun.secret, flowSecretContext(sessionId))
         : null,
       redirect_uri: redirectUri,
       return_url: input.returnUrl ?? null,
       metadata: JSON.stringify(input.metadata),
       surface: input.surface,
       reconnect_account_id: input.reconnectAccountId ?? null,
+      options: JSON.stringify(input.options),
+      instance: input.instance,
+      client_id: input.app.clientId,
       account_ids: '[]',
       expires_at: expiresAt,
       created_at: now,
     })
     .execute();
-  const url = await authorizationUrl(input.platform, {
-    clientId: input.app.clientId,
-    redirectUri,
-    state: stateToken,
-    codeVerifier,
-  });
-  return { sessionId, stateToken, connectUrl: runtime.outbound.rewrite(url).href, expiresAt };
+  return { sessionId, stateToken, connectUrl: runtime.outbound.rewrite(begun.url).href, expiresAt };
 }
 
 export async function findSessionByState(

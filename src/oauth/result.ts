@@ -9,7 +9,7 @@ export interface OAuthFailure {
   message: string;
 }
 
-export type Result<T> = { ok: true; value: T } | { ok: false; failure: OAuthFailure };
+export type Result<T, F = OAuthFailure> = { ok: true; value: T } | { ok: false; failure: F };
 
-export const success = <T>(value: T): Result<T> => ({ ok: true, value });
-export const failure = <T>(f: OAuthFailure): Result<T> => ({ ok: false, failure: f });
+export const success = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+export const failure = <F>(f: F): { ok: false; failure: F } => ({ ok: false, failure: f });

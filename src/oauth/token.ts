@@ -1,18 +1,20 @@
 /**
- * The token endpoint: authorization code (RFC 6749 §4.1.3), refresh (§6), extension grants (§4.5), and
- * revocation (RFC 7009), on oauth4webapi. Client authentication is the platform's declared strategy.
- * Each platform's deviations from §5.1 are declared as data and fixed here before the response is checked.
+ * The token endpoint: authorization code (RFC 6749 §4.1.3), refresh (§6), client credentials (§4.4),
+ * extension grants (§4.5), and revocation (RFC 7009), on oauth4webapi. Client authentication is the
+ * server's declared strategy; its deviations from §5.1 are fixed by its normaliser before the response is
+ * checked. Sending and checking are separate steps, so the checks are tested on canned responses.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 import * as oauth from 'oauth4webapi';
 import { type Outbound, OutboundError } from '../outbound/client.ts';
-import type { PlatformModule, TokenSet } from '../platforms/types.ts';
 import { failure, type OAuthFailure, type Result, success } from './result.ts';
-
-export interface OAuthClient {
-  clientId: string;
-  clientSecret: string;
-}
+import {
+  type AuthorizationServer,
+  type ClientAuthMethod,
+  type OAuthClient,
+  type TokenSet,
+  withRaw,
+} from './types.ts';
 
 interface Parts {
   as: oauth.AuthorizationServer;
@@ -21,34 +23,49 @@ interface Parts {
   options: { [oauth.customFetch]: typeof fetch };
 }
 
-function parts(platform: PlatformModule, credentials: OAuthClient, outbound: Outbound): Parts {
-  const { oauth: o } = platform;
+/** The strategy for a declared client-auth method; `post` honours a renamed client-id parameter. */
+export function clientAuthentication(server: AuthorizationServer, credentials: OAuthClient): oauth.ClientAuth {
+  const method: ClientAuthMethod = server.clientAuth;
+  if (typeof method === 'function') {
+    return (_as, _client, body, headers) => method(credentials, body, headers);
+  }
+  if (method === 'basic') return oauth.ClientSecretBasic(credentials.clientSecret);
+  const idParam = server.clientIdParam ?? 'client_id';
+  if (idParam === 'client_id') return oauth.ClientSecretPost(credentials.clientSecret);
+  return (_as, _client, body) => {
+    body.set(idParam, credentials.clientId);
+    body.set('client_secret', credentials.clientSecret);
+  };
+}
+
+function parts(server: AuthorizationServer, credentials: OAuthClient, outbound: Outbound): Parts {
   return {
     as: {
-      issuer: new URL(o.tokenUrl).origin,
-      authorization_endpoint: o.authorizeUrl,
-      token_endpoint: o.tokenUrl,
-      ...(o.revokeUrl ? { revocation_endpoint: o.revokeUrl } : {}),
+      issuer: new URL(server.tokenUrl).origin,
+      authorization_endpoint: server.authorizeUrl,
+      token_endpoint: server.tokenUrl,
+      ...(server.revokeUrl ? { revocation_endpoint: server.revokeUrl } : {}),
     },
     client: { client_id: credentials.clientId },
-    auth:
-      o.clientAuth === 'basic'
-        ? oauth.ClientSecretBasic(credentials.clientSecret)
-        : oauth.ClientSecretPost(credentials.clientSecret),
+    auth: clientAuthentication(server, credentials),
     // Every call goes through the outbound client: host overrides, timeouts, logging without secrets.
     options: { [oauth.customFetch]: (input, init) => outbound.fetch(String(input), init) },
   };
 }
 
+export interface TokenCall {
+  server: AuthorizationServer;
+  client: OAuthClient;
+  outbound: Outbound;
+  now: Date;
+}
+
 export async function exchangeCode(
-  platform: PlatformModule,
-  credentials: OAuthClient,
-  outbound: Outbound,
+  call: TokenCall,
   input: { callback: URLSearchParams; redirectUri: string; codeVerifier: string | undefined },
-  now: Date,
 ): Promise<Result<TokenSet>> {
-  const p = parts(platform, credentials, outbound);
-  return tokenCall(platform, now, async () => {
+  const p = parts(call.server, call.client, call.outbound);
+  return settle(call, async () => {
     // The state was matched to its session before we got here; oauth4webapi checks the rest (a code, no error).
     const params = oauth.validateAuthResponse(p.as, p.client, input.callback, oauth.skipStateCheck);
     const response = await oauth.authorizationCodeGrantRequest(
@@ -60,37 +77,43 @@ export async function exchangeCode(
       input.codeVerifier ?? oauth.nopkce,
       p.options,
     );
-    return oauth.processAuthorizationCodeResponse(p.as, p.client, await normalize(platform, response), {
+    return oauth.processAuthorizationCodeResponse(p.as, p.client, await normalize(call.server, response), {
       requireIdToken: false,
     });
   });
 }
 
-export async function refreshTokens(
-  platform: PlatformModule,
-  credentials: OAuthClient,
-  outbound: Outbound,
-  refreshToken: string,
-  now: Date,
-): Promise<Result<TokenSet>> {
-  const p = parts(platform, credentials, outbound);
-  return tokenCall(platform, now, async () => {
+export async function refreshTokens(call: TokenCall, refreshToken: string): Promise<Result<TokenSet>> {
+  const p = parts(call.server, call.client, call.outbound);
+  return settle(call, async () => {
     const response = await oauth.refreshTokenGrantRequest(p.as, p.client, p.auth, refreshToken, p.options);
-    return oauth.processRefreshTokenResponse(p.as, p.client, await normalize(platform, response));
+    return oauth.processRefreshTokenResponse(p.as, p.client, await normalize(call.server, response));
   });
 }
 
-/** An extension grant at the platform's token endpoint (Facebook's `fb_exchange_token`). */
+/** An app-only token (RFC 6749 §4.4); Mastodon uses one to check that a registration still exists. */
+export async function clientCredentials(call: TokenCall, scope?: string): Promise<Result<TokenSet>> {
+  const p = parts(call.server, call.client, call.outbound);
+  return settle(call, async () => {
+    const response = await oauth.clientCredentialsGrantRequest(
+      p.as,
+      p.client,
+      p.auth,
+      scope ? { scope } : {},
+      p.options,
+    );
+    return oauth.processClientCredentialsResponse(p.as, p.client, await normalize(call.server, response));
+  });
+}
+
+/** An extension grant at the token endpoint (Facebook's `fb_exchange_token`). */
 export async function extensionGrant(
-  platform: PlatformModule,
-  credentials: OAuthClient,
-  outbound: Outbound,
+  call: TokenCall,
   grantType: string,
   parameters: Record<string, string>,
-  now: Date,
 ): Promise<Result<TokenSet>> {
-  const p = parts(platform, credentials, outbound);
-  return tokenCall(platform, now, async () => {
+  const p = parts(call.server, call.client, call.outbound);
+  return settle(call, async () => {
     const response = await oauth.genericTokenEndpointRequest(
       p.as,
       p.client,
@@ -99,25 +122,38 @@ export async function extensionGrant(
       parameters,
       p.options,
     );
-    return oauth.processGenericTokenEndpointResponse(p.as, p.client, await normalize(platform, response));
+    return oauth.processGenericTokenEndpointResponse(p.as, p.client, await normalize(call.server, response));
   });
 }
 
-/** Revokes a token where the platform offers it (RFC 7009); a platform without revocation is a no-op. */
+/**
+ * A token response that did not come from the token endpoint's POST (Threads' `th_exchange_token` and
+ * `th_refresh_token` are GETs elsewhere): checked and read the same way.
+ */
+export async function readTokenResponse(call: TokenCall, response: Response): Promise<Result<TokenSet>> {
+  const p = parts(call.server, call.client, call.outbound);
+  return settle(call, async () =>
+    oauth.processGenericTokenEndpointResponse(p.as, p.client, await normalize(call.server, response)),
+  );
+}
+
+/** Revokes a token (RFC 7009); a server without revocation is a no-op. */
 export async function revokeToken(
-  platform: PlatformModule,
-  credentials: OAuthClient,
-  outbound: Outbound,
+  call: Omit<TokenCall, 'now'>,
   token: string,
   hint: 'access_token' | 'refresh_token',
 ): Promise<Result<void>> {
-  if (!platform.oauth.revokeUrl) return success(undefined);
-  const p = parts(platform, credentials, outbound);
+  if (!call.server.revokeUrl) return success(undefined);
+  const p = parts(call.server, call.client, call.outbound);
   try {
     const response = await oauth.revocationRequest(p.as, p.client, p.auth, token, {
       ...p.options,
       additionalParameters: { token_type_hint: hint },
     });
+    if (response.status >= 500 || response.status === 429) {
+      await response.body?.cancel();
+      throw new UnavailableError(response.status);
+    }
     await oauth.processRevocationResponse(response);
     return success(undefined);
   } catch (error) {
@@ -125,53 +161,67 @@ export async function revokeToken(
   }
 }
 
-async function tokenCall(
-  platform: PlatformModule,
-  now: Date,
-  call: () => Promise<oauth.TokenEndpointResponse>,
+async function settle(
+  call: TokenCall,
+  run: () => Promise<oauth.TokenEndpointResponse>,
 ): Promise<Result<TokenSet>> {
   try {
-    return success(toTokenSet(platform, await call(), now));
+    return success(toTokenSet(call.server, await run(), call.now));
   } catch (error) {
     return failure(classify(error));
   }
 }
 
-function toTokenSet(platform: PlatformModule, response: oauth.TokenEndpointResponse, now: Date): TokenSet {
+export function toTokenSet(
+  server: AuthorizationServer,
+  response: oauth.TokenEndpointResponse,
+  now: Date,
+): TokenSet {
   const seconds = (value: unknown) => (typeof value === 'number' && value > 0 ? value : undefined);
   const expiresIn = seconds(response.expires_in);
-  const refreshExpiresIn = seconds(response.refresh_token_expires_in);
-  const separator = platform.oauth.tokenResponse?.scopeSeparator ?? ' ';
-  return {
-    accessToken: response.access_token,
-    refreshToken: response.refresh_token,
-    expiresAt: expiresIn ? new Date(now.getTime() + expiresIn * 1000) : undefined,
-    refreshExpiresAt: refreshExpiresIn ? new Date(now.getTime() + refreshExpiresIn * 1000) : undefined,
-    scopes:
-      typeof response.scope === 'string'
-        ? response.scope
-            .split(separator)
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : undefined,
-  };
+  const refreshExpiresIn = seconds(response.refresh_token_expires_in ?? response.refresh_expires_in);
+  const separator = server.grantedScopeSeparator ?? ' ';
+  return withRaw(
+    {
+      accessToken: response.access_token,
+      refreshToken: response.refresh_token,
+      expiresAt: expiresIn ? new Date(now.getTime() + expiresIn * 1000) : undefined,
+      refreshExpiresAt: refreshExpiresIn ? new Date(now.getTime() + refreshExpiresIn * 1000) : undefined,
+      scopes:
+        typeof response.scope === 'string'
+          ? response.scope
+              .split(separator)
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : undefined,
+    },
+    response as Record<string, unknown>,
+  );
 }
 
-/** Applies the platform's declared deviations to a successful token response. */
-async function normalize(platform: PlatformModule, response: Response): Promise<Response> {
+/** Classifies unavailability first, then applies the server's normaliser to what came back. */
+export async function normalize(server: AuthorizationServer, response: Response): Promise<Response> {
   if (response.status >= 500 || response.status === 429) {
     await response.body?.cancel();
     throw new UnavailableError(response.status);
   }
-  const quirks = platform.oauth.tokenResponse;
-  if (!response.ok || !quirks) return response;
-  const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-  if (!body || typeof body !== 'object')
-    throw new oauth.OperationProcessingError('token response is not JSON');
-  if (quirks.tokenTypeMayBeMissing && body.token_type === undefined) body.token_type = 'bearer';
-  if (quirks.ignoreIdToken) delete body.id_token;
-  return new Response(JSON.stringify(body), {
+  if (!server.normalizeTokenResponse) return response;
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new oauth.OperationProcessingError('the token response is not JSON');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new oauth.OperationProcessingError('the token response is not a JSON object');
+  }
+  const fixed = server.normalizeTokenResponse({
     status: response.status,
+    body: { ...(body as Record<string, unknown>) },
+  });
+  return new Response(JSON.stringify(fixed.body), {
+    status: fixed.status,
     headers: { 'content-type': 'application/json' },
   });
 }
@@ -184,7 +234,8 @@ class UnavailableError extends Error {
   }
 }
 
-function classify(error: unknown): OAuthFailure {
+/** Who failed: the network or an overloaded platform, the platform refusing, or the platform garbling. */
+export function classify(error: unknown): OAuthFailure {
   if (error instanceof UnavailableError)
     return { kind: 'unavailable', status: error.status, message: error.message };
   if (error instanceof OutboundError) {
@@ -195,7 +246,7 @@ function classify(error: unknown): OAuthFailure {
       kind: 'refused',
       error: error.error,
       status: error.status,
-      message: `the platform refused: ${error.error}${error.error_description ? ` (${error.error_description})` : ''}`,
+      message: `the platform refused: ${error.error}${error.error_description ? ` (${error.error_description.slice(0, 200)})` : ''}`,
     };
   }
   if (error instanceof oauth.AuthorizationResponseError) {

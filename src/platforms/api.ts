@@ -32,6 +32,8 @@ export interface ApiRequest {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   method?: 'GET' | 'DELETE' | 'POST';
+  /** Sent form-encoded (implies POST unless `method` says otherwise). */
+  form?: Record<string, string | readonly string[]>;
 }
 
 export interface PlatformApi {
@@ -46,9 +48,21 @@ export function platformApi(outbound: Outbound): PlatformApi {
       const safeUrl = `${target.origin}${target.pathname}`;
       const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
       if (request.bearer) headers.authorization = `Bearer ${request.bearer}`;
+      let body: URLSearchParams | undefined;
+      if (request.form) {
+        body = new URLSearchParams();
+        for (const [k, v] of Object.entries(request.form)) {
+          for (const value of typeof v === 'string' ? [v] : v) body.append(k, value);
+        }
+        headers['content-type'] = 'application/x-www-form-urlencoded';
+      }
       let response: Response;
       try {
-        response = await outbound.fetch(target, { method: request.method ?? 'GET', headers });
+        response = await outbound.fetch(target, {
+          method: request.method ?? (body ? 'POST' : 'GET'),
+          headers,
+          ...(body ? { body } : {}),
+        });
       } catch (error: unknown) {
         if (error instanceof OutboundError) {
           throw new PlatformError(

@@ -1,10 +1,17 @@
 /**
- * The contract every platform module fulfils. A module is mostly data (endpoints, client auth, PKCE,
- * scopes, token lifetimes, target kinds) plus small functions for its quirks. It never builds OAuth
- * requests itself: `src/oauth/` does, from this data.
+ * The contract every platform module fulfils. A module is mostly data (its authorization server, scopes,
+ * refresh variant, target kinds) plus small functions for its quirks. It never builds OAuth requests
+ * itself: `src/oauth/` does, from this data. A platform that is not plain OAuth 2.0 brings its own
+ * connect flow (begin, complete) and the core runs it the same way.
  */
+import type { TObject } from 'typebox';
+import type { ConnectErrorCode } from '../errors/catalog.ts';
+import type { Result } from '../oauth/result.ts';
+import type { AuthorizationServer, OAuthClient, TokenSet } from '../oauth/types.ts';
 import type { Outbound } from '../outbound/client.ts';
 import type { PlatformApi } from './api.ts';
+
+export type { AuthorizationServer, OAuthClient, TokenSet } from '../oauth/types.ts';
 
 /** The canonical ids, used in URLs, payloads and configuration. */
 export const PLATFORM_IDS = [
@@ -40,16 +47,6 @@ export type TargetType =
   | 'board'
   | 'blog';
 
-/** Tokens as one authorization (or refresh) gave them. */
-export interface TokenSet {
-  accessToken: string;
-  refreshToken?: string | undefined;
-  expiresAt?: Date | undefined;
-  refreshExpiresAt?: Date | undefined;
-  /** Scopes the platform says it granted, when it says; undefined when the response is silent. */
-  scopes?: string[] | undefined;
-}
-
 /** The person who authorized. */
 export interface Identity {
   id: string;
@@ -58,7 +55,7 @@ export interface Identity {
   avatarUrl?: string | undefined;
 }
 
-/** Something to publish to; becomes one account. */
+/** Something the grant can publish to; an account once activated. */
 export interface Target {
   externalId: string;
   type: TargetType;
@@ -70,16 +67,110 @@ export interface Target {
   expiresAt?: Date | undefined;
 }
 
-/** What a quirk function gets: an HTTP client for the platform's APIs and the OAuth app in use. */
-export interface PlatformContext {
+/** A connect's options as stored on its session (validated and prepared): JSON. */
+export type ConnectOptions = Record<string, unknown>;
+
+/** What a quirk function gets: an HTTP client for the platform's APIs, the OAuth app, the options. */
+export interface PlatformContext<O extends ConnectOptions = ConnectOptions> {
   api: PlatformApi;
-  /** For extension grants through `src/oauth/`. */
+  /** For token-endpoint calls through `src/oauth/`. */
   outbound: Outbound;
-  client: { clientId: string; clientSecret: string };
+  client: OAuthClient;
+  /** The authorization server of this connect (it may depend on the options). */
+  server: AuthorizationServer;
+  options: O;
   now: Date;
 }
 
-export interface PlatformModule {
+/** What `prepare` gets: no OAuth app yet (it may be registered from the prepared options). */
+export type OptionsContext = Pick<PlatformContext, 'api' | 'outbound' | 'now'> & {
+  /** Live mode refuses instances on internal addresses unless the operator allows them. */
+  allowPrivateHosts: boolean;
+  sandbox: boolean;
+};
+
+/** A field the caller got wrong, named as they sent it. */
+export interface OptionError {
+  field: string;
+  message: string;
+}
+
+/** Per-connect options a platform takes (a Mastodon server, later an Instagram connection method). */
+export interface OptionsSpec<O extends ConnectOptions> {
+  /** JSON Schema of the fields the caller sends, validated when a connect starts (422 naming the field). */
+  schema: TObject;
+  /** Validated input → the options stored on the session: normalised, checked, discovered. */
+  prepare(ctx: OptionsContext, input: Record<string, unknown>): Promise<Result<O, OptionError>>;
+  /** The instance the options point at, '' for single-host platforms; part of app, grant and account keys. */
+  instance(options: O): string;
+}
+
+/** How a platform's access tokens are kept alive. */
+export type RefreshVariant =
+  /** RFC 6749 §6; `rotates`: each refresh token works once and the new one must be stored first. */
+  | { kind: 'oauth2'; rotates: boolean }
+  /** The long-lived token refreshes itself (Threads `th_refresh_token`). Throws PlatformError. */
+  | {
+      kind: 'exchange';
+      refresh(ctx: PlatformContext, accessToken: string): Promise<TokenSet>;
+    }
+  /** Tokens cannot be refreshed: the user re-authorizes (Facebook, Mastodon tokens do not expire). */
+  | { kind: 'none' }
+  /** A protocol library keeps the session fresh (AT Protocol OAuth). */
+  | { kind: 'delegated' };
+
+/** An OAuth app registered at run time, once per instance (Mastodon's `POST /api/v1/apps`). */
+export interface DynamicRegistration<O extends ConnectOptions> {
+  register(
+    ctx: Omit<PlatformContext<O>, 'client'>,
+    redirectUri: string,
+    scopes: readonly string[],
+  ): Promise<OAuthClient>;
+  /** Whether the instance still knows the app (instances may forget registrations). */
+  stillRegistered(ctx: PlatformContext<O>): Promise<boolean>;
+}
+
+export interface OAuth2Spec<O extends ConnectOptions> {
+  server: AuthorizationServer | ((options: O) => AuthorizationServer);
+  scopes: {
+    /** Without these the account cannot publish: not granting one fails the connect. */
+    required: readonly string[];
+    /** Asked for, nice to have. */
+    optional?: readonly string[];
+  };
+  /** Work after the code exchange, e.g. Facebook's short-lived → long-lived token exchange. */
+  afterTokenExchange?(ctx: PlatformContext<O>, tokens: TokenSet): Promise<TokenSet>;
+  /** Scopes actually granted, when the token response does not say (Facebook's `/me/permissions`). */
+  grantedScopes?(ctx: PlatformContext<O>, tokens: TokenSet): Promise<string[]>;
+  /** The authorize endpoint's `error` values that mean "the user said no", besides `access_denied`. */
+  deniedErrors?: readonly string[];
+}
+
+/** What a finished authorization gives the core, whatever the protocol. */
+export interface Authorized {
+  tokens: TokenSet;
+  grantedScopes: string[];
+  identity: Identity;
+  targets: Target[];
+}
+
+export type FlowFailure = { code: ConnectErrorCode; message: string };
+
+/** A connect flow for a platform that is not plain OAuth 2.0 (AT Protocol, app passwords). */
+export interface ConnectFlow<O extends ConnectOptions = ConnectOptions> {
+  /** Where to send the user, and a secret to keep (encrypted) on the session until `complete`. */
+  begin(
+    ctx: PlatformContext<O>,
+    session: { state: string; redirectUri: string },
+  ): Promise<{ url: URL; secret?: string | undefined }>;
+  /** From the callback's parameters or the submitted form's fields. */
+  complete(
+    ctx: PlatformContext<O>,
+    input: { params: URLSearchParams; redirectUri: string; secret: string | undefined },
+  ): Promise<Result<Authorized, FlowFailure>>;
+}
+
+interface ModuleBase<O extends ConnectOptions> {
   id: PlatformId;
   /** Display name, e.g. "X (Twitter)". */
   name: string;
@@ -87,50 +178,51 @@ export interface PlatformModule {
   aliases?: readonly string[];
   /** Where the OAuth app comes from when `PORTICO_<ID>_CLIENT_ID` is unset (YouTube and Google Business share Google's). */
   sharedCredentialsEnv?: string;
-  oauth: {
-    authorizeUrl: string;
-    tokenUrl: string;
-    revokeUrl?: string;
-    /** How the client authenticates at the token endpoint: HTTP Basic or form fields. */
-    clientAuth: 'basic' | 'post';
-    pkce: 'S256' | 'none';
-    /** Fixed extra parameters on the authorize URL. */
-    authorizeParams?: Readonly<Record<string, string>>;
-    scopes: {
-      /** Joins scopes in the authorize URL. */
-      separator: ' ' | ',';
-      /** Without these the account cannot publish: not granting one fails the connect. */
-      required: readonly string[];
-      /** Asked for, nice to have. */
-      optional?: readonly string[];
-    };
-    /** Deviations of the token endpoint's response from RFC 6749 §5.1, fixed before it is checked. */
-    tokenResponse?: {
-      /** The `token_type` field may be missing; it is a bearer token. */
-      tokenTypeMayBeMissing?: boolean;
-      /** An `id_token` comes along that Portico does not use (identity comes from an API call). */
-      ignoreIdToken?: boolean;
-      /** The granted `scope` is joined with this instead of spaces. */
-      scopeSeparator?: ',' | ' ';
-    };
-  };
-  tokens: {
-    /** What refreshing does: `rotating` (each refresh token works once), `reusable`, or `none` (re-authorize). */
-    refresh: 'rotating' | 'reusable' | 'none';
-  };
+  options?: OptionsSpec<O>;
+  /** Set when the app is registered per instance at run time instead of configured. */
+  registration?: DynamicRegistration<O>;
+  refresh: RefreshVariant;
   targets: {
     types: readonly TargetType[];
-    /** Whether the hosted portal asks the user to pick among several targets. */
+    /** Whether a person picks among several targets (the hosted product's set-channel). */
     userPicks: boolean;
     /** The hosted portal's error flag suffix when there is nothing to connect, e.g. `not-enough-pages`. */
     noneFlag?: string;
   };
-  /** Work after the code exchange, e.g. Facebook's short-lived → long-lived token exchange. */
-  afterTokenExchange?(ctx: PlatformContext, tokens: TokenSet): Promise<TokenSet>;
-  /** Scopes actually granted, when the token response does not say (Facebook's `/me/permissions`). */
-  grantedScopes?(ctx: PlatformContext, tokens: TokenSet): Promise<string[]>;
-  identity(ctx: PlatformContext, tokens: TokenSet): Promise<Identity>;
-  listTargets(ctx: PlatformContext, tokens: TokenSet, identity: Identity): Promise<Target[]>;
-  /** Maps the authorize endpoint's `error` to "the user said no" when the platform spells it its own way. */
-  deniedErrors?: readonly string[];
+  identity(ctx: PlatformContext<O>, tokens: TokenSet): Promise<Identity>;
+  listTargets(ctx: PlatformContext<O>, tokens: TokenSet, identity: Identity): Promise<Target[]>;
+  /** Revokes a grant at the platform. Default: RFC 7009 at the server's `revokeUrl`, if any. Throws PlatformError. */
+  revoke?(ctx: PlatformContext<O>, tokens: { accessToken: string; refreshToken?: string }): Promise<void>;
+  /** A cheap live check that the token works. Default: `identity`. Throws PlatformError. */
+  probe?(ctx: PlatformContext<O>, accessToken: string): Promise<void>;
+}
+
+export interface OAuth2Module<O extends ConnectOptions = ConnectOptions> extends ModuleBase<O> {
+  protocol: 'oauth2';
+  oauth: OAuth2Spec<O>;
+}
+
+export interface CustomFlowModule<O extends ConnectOptions = ConnectOptions> extends ModuleBase<O> {
+  protocol: 'atproto' | 'app-password';
+  /** The authorization server its tokens are refreshed and revoked at, when it has one. */
+  server?: AuthorizationServer | ((options: O) => AuthorizationServer);
+  flow: ConnectFlow<O>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds modules of every option type.
+export type PlatformModule<O extends ConnectOptions = any> = OAuth2Module<O> | CustomFlowModule<O>;
+
+/** The authorization server a module uses for these options. */
+export function serverOf<O extends ConnectOptions>(
+  module: PlatformModule<O>,
+  options: O,
+): AuthorizationServer | undefined {
+  const server = module.protocol === 'oauth2' ? module.oauth.server : module.server;
+  return typeof server === 'function' ? server(options) : server;
+}
+
+/** The scopes a connect asks for. */
+export function requestedScopes(module: PlatformModule): string[] {
+  if (module.protocol !== 'oauth2') return [];
+  return [...module.oauth.scopes.required, ...(module.oauth.scopes.optional ?? [])];
 }

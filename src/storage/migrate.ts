@@ -3,10 +3,12 @@ import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import * as foundation from './migrations/001-foundation.ts';
 import * as connect from './migrations/002-connect.ts';
+import * as coreV2 from './migrations/003-core-v2.ts';
 
 const steps: Record<string, { statements: string[] }> = {
   '001-foundation': foundation,
   '002-connect': connect,
+  '003-core-v2': coreV2,
 };
 
 function asMigration(step: { statements: string[] }): Migration {

@@ -69,14 +69,21 @@ export interface ConnectSessionsTable {
   platform: string;
   /** SHA-256 of the state token; the token itself is only ever in the user's browser and the caller's hands. */
   state_hash: string;
+  /** The flow's secret until the callback (the PKCE verifier for OAuth 2.0), encrypted. */
   code_verifier_enc: string | null;
   redirect_uri: string;
   return_url: string | null;
   metadata: Json<Record<string, string>>;
   /** Which door opened it: 'headless' or 'portal'. */
   surface: string;
-  /** Set when the session re-authorizes an existing account. */
+  /** Set when the session re-authorizes an existing account: the same platform user must authorize. */
   reconnect_account_id: string | null;
+  /** The platform's per-connect options, validated and prepared (a Mastodon server...). */
+  options: Json<Record<string, unknown>>;
+  /** The instance the options point at; '' for single-host platforms. */
+  instance: string;
+  /** The OAuth app bound when the session opened; a different app at the callback fails the connect. */
+  client_id: string | null;
   status: Generated<ConnectStatus>;
   error_code: string | null;
   error_message: string | null;
@@ -88,12 +95,40 @@ export interface ConnectSessionsTable {
   completed_at: NullableTimestamp;
 }
 
+export interface RegisteredAppsTable {
+  platform: string;
+  instance: string;
+  redirect_uri: string;
+  client_id: string;
+  client_secret_enc: string;
+  created_at: CreatedAt;
+  /** When the instance last confirmed it still knows the app. */
+  verified_at: Timestamp;
+}
+
+export type GrantStatus = 'active' | 'needs_reauth';
+
 export interface GrantsTable {
   id: string;
   team_id: string;
   platform: string;
+  instance: Generated<string>;
   /** The platform's id of the user who authorized. */
   subject: string;
+  /** The connect options it was made with (its authorization server may depend on them). */
+  options: ColumnType<Record<string, unknown>, string | undefined, string>;
+  subject_name: Generated<string>;
+  subject_username: string | null;
+  subject_avatar_url: string | null;
+  /** `needs_reauth` once its refresh token is dead or a rotated pair could not be kept. */
+  status: Generated<GrantStatus>;
+  status_reason: string | null;
+  /** When a worker should refresh it next; null when it never needs to. */
+  next_refresh_at: NullableTimestamp;
+  /** Failed refreshes in a row (reset by a success). */
+  refresh_attempts: Generated<number>;
+  last_refresh_error: string | null;
+  last_refreshed_at: NullableTimestamp;
   access_token_enc: string;
   refresh_token_enc: string | null;
   access_expires_at: NullableTimestamp;
@@ -106,14 +141,15 @@ export interface GrantsTable {
   updated_at: Timestamp;
 }
 
-export type AccountStatus = 'active' | 'needs_reauth' | 'disconnected';
+export type TargetStatus = 'available' | 'gone';
 
-export interface AccountsTable {
+/** Something a grant can publish to, found by listing; stored whether or not an account uses it. */
+export interface TargetsTable {
   id: string;
-  team_id: string;
   grant_id: string;
+  team_id: string;
   platform: string;
-  /** The platform's id of the target (user, Page, organization, channel...). */
+  instance: string;
   external_id: string;
   target_type: string;
   display_name: string;
@@ -122,6 +158,38 @@ export interface AccountsTable {
   /** A token of the target's own (Facebook Page tokens); null when the grant's token is used. */
   access_token_enc: string | null;
   access_expires_at: NullableTimestamp;
+  /** `gone` when the latest listing no longer had it (removed, or the grant no longer covers it). */
+  status: Generated<TargetStatus>;
+  found_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/**
+ * `unavailable`: its target is gone from the grant (a Page removed, an organization permission withdrawn).
+ */
+export type AccountStatus = 'active' | 'needs_reauth' | 'unavailable' | 'disconnected';
+
+/**
+ * How a surface activates targets: `each` (headless: every target is an account of its own) or `single`
+ * (the hosted product: one account per team and platform, with one selected target or none).
+ */
+export type Activation = 'each' | 'single';
+
+export interface AccountsTable {
+  id: string;
+  team_id: string;
+  grant_id: string;
+  platform: string;
+  instance: Generated<string>;
+  /** The selected target; null for a `single` account with nothing selected yet. */
+  target_id: string | null;
+  activation: Generated<Activation>;
+  /** The platform's id of the target (user, Page, organization, channel...); null when none is selected. */
+  external_id: string | null;
+  target_type: string;
+  display_name: string;
+  username: string | null;
+  avatar_url: string | null;
   status: Generated<AccountStatus>;
   paused: Generated<boolean>;
   metadata: Json<Record<string, string>>;
@@ -144,7 +212,9 @@ export interface Database {
   idempotency_records: IdempotencyRecordsTable;
   provider_credentials: ProviderCredentialsTable;
   connect_sessions: ConnectSessionsTable;
+  registered_apps: RegisteredAppsTable;
   grants: GrantsTable;
+  targets: TargetsTable;
   accounts: AccountsTable;
   events: EventsTable;
 }
@@ -153,6 +223,7 @@ export type Team = Selectable<TeamsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type ConnectSession = Selectable<ConnectSessionsTable>;
 export type Grant = Selectable<GrantsTable>;
+export type TargetRow = Selectable<TargetsTable>;
 export type Account = Selectable<AccountsTable>;
 export type NewAccount = Insertable<AccountsTable>;
 export type AccountUpdate = Updateable<AccountsTable>;

@@ -6,7 +6,7 @@
  */
 import { extensionGrant } from '../../oauth/token.ts';
 import { field, PlatformError } from '../api.ts';
-import type { PlatformModule, Target } from '../types.ts';
+import type { AuthorizationServer, PlatformModule, Target } from '../types.ts';
 
 /**
  * Graph API version, released 2026-07-29. Meta retires versions on a schedule (the Marketing API's v22.0
@@ -20,6 +20,21 @@ const PUBLISHING_TASKS = ['CREATE_CONTENT', 'MANAGE'];
 /** Guards against a `paging.next` that never ends. */
 const MAX_PAGES_OF_PAGES = 20;
 
+const SERVER: AuthorizationServer = {
+  authorizeUrl: `https://www.facebook.com/${VERSION}/dialog/oauth`,
+  tokenUrl: `${GRAPH}/oauth/access_token`,
+  // Facebook takes client_id and client_secret as parameters, never HTTP Basic.
+  clientAuth: 'post',
+  // Facebook documents PKCE only for its OIDC code flow, which it marks "still in testing"; the
+  // server-side flow authenticates with the app secret. (oidc-token guide, checked 2026-11)
+  pkce: 'none',
+  // Facebook's dialog takes a comma-separated scope list.
+  scopeSeparator: ',',
+  // Facebook remembers declined permissions per user and app and will not ask again unless told to:
+  // without this a user who once unticked a permission could never grant it by reconnecting.
+  authorizeParams: { auth_type: 'rerequest' },
+};
+
 interface GraphPage {
   id?: string;
   name?: string;
@@ -32,57 +47,50 @@ interface GraphPage {
 export const facebook: PlatformModule = {
   id: 'facebook',
   name: 'Facebook',
+  protocol: 'oauth2',
   oauth: {
-    authorizeUrl: `https://www.facebook.com/${VERSION}/dialog/oauth`,
-    tokenUrl: `${GRAPH}/oauth/access_token`,
-    // Facebook takes client_id and client_secret as parameters, never HTTP Basic.
-    clientAuth: 'post',
-    // Facebook documents PKCE only for its OIDC code flow, which it marks "still in testing"; the
-    // server-side flow authenticates with the app secret. (oidc-token guide, checked 2026-11)
-    pkce: 'none',
-    // Facebook remembers declined permissions per user and app and will not ask again unless told to:
-    // without this a user who once unticked a permission could never grant it by reconnecting.
-    authorizeParams: { auth_type: 'rerequest' },
+    server: SERVER,
     scopes: {
-      // Facebook's dialog takes a comma-separated scope list.
-      separator: ',',
       required: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
       // Needed to see Pages owned through a Business Manager; a user may decline it.
       optional: ['business_management'],
     },
+
+    async afterTokenExchange(ctx, tokens) {
+      // Short-lived (1-2 h) user token -> long-lived (~60 days) one.
+      const exchanged = await extensionGrant(
+        { server: ctx.server, client: ctx.client, outbound: ctx.outbound, now: ctx.now },
+        'fb_exchange_token',
+        { fb_exchange_token: tokens.accessToken },
+      );
+      if (!exchanged.ok) {
+        throw new PlatformError(
+          exchanged.failure.kind,
+          exchanged.failure.message,
+          `${GRAPH}/oauth/access_token`,
+          exchanged.failure.status,
+        );
+      }
+      return { ...exchanged.value, scopes: tokens.scopes };
+    },
+
+    // The token response does not list permissions, and users can untick any of them in the dialog.
+    async grantedScopes(ctx, tokens) {
+      const url = `${GRAPH}/me/permissions`;
+      const body = await ctx.api.json<{ data?: Array<{ permission?: string; status?: string }> }>(url, {
+        bearer: tokens.accessToken,
+      });
+      return (body.data ?? []).filter((p) => p.status === 'granted' && p.permission).map((p) => p.permission!);
+    },
   },
   // No refresh tokens: a long-lived user token lasts ~60 days and Page tokens made from it do not expire.
-  tokens: { refresh: 'none' },
+  refresh: { kind: 'none' },
   targets: { types: ['page'], userPicks: true, noneFlag: 'not-enough-pages' },
 
-  async afterTokenExchange(ctx, tokens) {
-    // Short-lived (1-2 h) user token -> long-lived (~60 days) one.
-    const exchanged = await extensionGrant(
-      facebook,
-      ctx.client,
-      ctx.outbound,
-      'fb_exchange_token',
-      { fb_exchange_token: tokens.accessToken },
-      ctx.now,
-    );
-    if (!exchanged.ok) {
-      throw new PlatformError(
-        exchanged.failure.kind,
-        exchanged.failure.message,
-        `${GRAPH}/oauth/access_token`,
-        exchanged.failure.status,
-      );
-    }
-    return { ...exchanged.value, scopes: tokens.scopes };
-  },
-
-  // The token response does not list permissions, and users can untick any of them in the dialog.
-  async grantedScopes(ctx, tokens) {
-    const url = `${GRAPH}/me/permissions`;
-    const body = await ctx.api.json<{ data?: Array<{ permission?: string; status?: string }> }>(url, {
-      bearer: tokens.accessToken,
-    });
-    return (body.data ?? []).filter((p) => p.status === 'granted' && p.permission).map((p) => p.permission!);
+  // Facebook has no RFC 7009 endpoint: removing the app's permissions is how a grant is revoked.
+  // https://developers.facebook.com/docs/facebook-login/guides/permissions/request-revoke
+  async revoke(ctx, tokens) {
+    await ctx.api.json(`${GRAPH}/me/permissions`, { bearer: tokens.accessToken, method: 'DELETE' });
   },
 
   async identity(ctx, tokens) {

@@ -23,35 +23,38 @@ interface Acl {
 export const linkedin: PlatformModule = {
   id: 'linkedin',
   name: 'LinkedIn',
+  protocol: 'oauth2',
   oauth: {
-    authorizeUrl: 'https://www.linkedin.com/oauth/v2/authorization',
-    tokenUrl: 'https://www.linkedin.com/oauth/v2/accessToken',
-    revokeUrl: 'https://www.linkedin.com/oauth/v2/revoke',
-    // LinkedIn takes client_id and client_secret in the form body.
-    clientAuth: 'post',
-    // PKCE is only for LinkedIn-enabled native clients; web apps use the client secret.
-    pkce: 'none',
+    server: {
+      authorizeUrl: 'https://www.linkedin.com/oauth/v2/authorization',
+      tokenUrl: 'https://www.linkedin.com/oauth/v2/accessToken',
+      revokeUrl: 'https://www.linkedin.com/oauth/v2/revoke',
+      // LinkedIn takes client_id and client_secret in the form body.
+      clientAuth: 'post',
+      // PKCE is only for LinkedIn-enabled native clients; web apps use the client secret.
+      pkce: 'none',
+      scopeSeparator: ' ',
+      // The granted scope comes back comma-separated ("email,openid,profile,w_member_social").
+      grantedScopeSeparator: ',',
+      normalizeTokenResponse: ({ status, body }) => {
+        // Samples of the token response carry no token_type; the token is a bearer token.
+        if (body.access_token !== undefined && body.token_type === undefined) body.token_type = 'bearer';
+        // With `openid` an ID token comes along; identity is read from /v2/userinfo instead.
+        delete body.id_token;
+        return { status, body };
+      },
+    },
     scopes: {
-      separator: ' ',
       required: ['openid', 'profile', 'w_member_social'],
       // Company Pages need the Community Management API product; without them the member still connects.
       optional: ['email', 'rw_organization_admin', 'w_organization_social'],
     },
-    tokenResponse: {
-      // The granted scope comes back comma-separated ("email,openid,profile,w_member_social").
-      scopeSeparator: ',',
-      // Samples of the token response carry no token_type; the token is a bearer token.
-      tokenTypeMayBeMissing: true,
-      // With `openid` an ID token comes along; identity is read from /v2/userinfo instead.
-      ignoreIdToken: true,
-    },
+    // Cancel on the consent screen or at sign-in; LinkedIn does not say access_denied.
+    deniedErrors: ['user_cancelled_authorize', 'user_cancelled_login'],
   },
   // 60-day access tokens; the 365-day refresh token does not extend when used.
-  tokens: { refresh: 'reusable' },
+  refresh: { kind: 'oauth2', rotates: false },
   targets: { types: ['profile', 'organization'], userPicks: true, noneFlag: 'not-enough-channels' },
-  // Cancel on the consent screen or at sign-in; LinkedIn does not say access_denied.
-  deniedErrors: ['user_cancelled_authorize', 'user_cancelled_login'],
-
   async identity(ctx, tokens) {
     const url = 'https://api.linkedin.com/v2/userinfo';
     const me = await ctx.api.json<{ sub?: string; name?: string; picture?: string; email?: string }>(url, {

@@ -15,22 +15,25 @@ export const twitter: PlatformModule = {
   id: 'twitter',
   name: 'X (Twitter)',
   aliases: ['x'],
+  protocol: 'oauth2',
   oauth: {
-    authorizeUrl: 'https://x.com/i/oauth2/authorize',
-    tokenUrl: `${API}/oauth2/token`,
-    revokeUrl: `${API}/oauth2/revoke`,
-    // Confidential clients ("Web App") authenticate with HTTP Basic at the token endpoint.
-    clientAuth: 'basic',
-    // X requires PKCE on every authorization-code request.
-    pkce: 'S256',
+    server: {
+      authorizeUrl: 'https://x.com/i/oauth2/authorize',
+      tokenUrl: `${API}/oauth2/token`,
+      revokeUrl: `${API}/oauth2/revoke`,
+      // Confidential clients ("Web App") authenticate with HTTP Basic at the token endpoint.
+      clientAuth: 'basic',
+      // X requires PKCE on every authorization-code request.
+      pkce: 'S256',
+      scopeSeparator: ' ',
+    },
     scopes: {
-      separator: ' ',
       // offline.access is what makes X return a refresh token at all.
       required: ['tweet.read', 'tweet.write', 'users.read', 'offline.access'],
     },
   },
   // Access tokens last 2 hours; each refresh returns a new refresh token and the old one stops working.
-  tokens: { refresh: 'rotating' },
+  refresh: { kind: 'oauth2', rotates: true },
   targets: { types: ['profile'], userPicks: false },
 
   async identity(ctx, tokens) {

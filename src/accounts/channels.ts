@@ -1,0 +1,84 @@
+/**
+ * Core operations on a grant's targets for surfaces that let a person choose: list them again from the
+ * platform (the hosted product's refresh-channels) and select or clear an account's target (its
+ * set-channel / unset-channel).
+ */
+import { resolveOAuthApp } from '../connect/oauth-apps.ts';
+import { platformContext } from '../connect/platform-context.ts';
+import { grantFields, targetFields } from '../connect/save.ts';
+import { ApiError } from '../errors/catalog.ts';
+import { failure, type Result, success } from '../oauth/result.ts';
+import { PlatformError } from '../platforms/api.ts';
+import { findPlatform } from '../platforms/registry.ts';
+import { freshGrantToken } from '../refresh/refresh-grant.ts';
+import type { Runtime } from '../runtime.ts';
+import type { Account, TargetRow } from '../storage/schema.ts';
+import { availableTargets, syncTargets } from './targets.ts';
+
+/** Asks the platform for the grant's targets again and stores what it says; gone ones are marked. */
+export async function relistTargets(runtime: Runtime, grantId: string): Promise<Result<TargetRow[], ApiError>> {
+  const grant = await runtime.db.selectFrom('grants').selectAll().where('id', '=', grantId).executeTakeFirst();
+  const module = grant && findPlatform(grant.platform);
+  if (!grant || !module) return failure(new ApiError('NOT_FOUND', 'No such grant', { resource: 'grant' }));
+  const token = await freshGrantToken(runtime, grant.id);
+  if (!token.ok) {
+    const code = token.failure.reason === 'reauth_required' ? 'REAUTH_REQUIRED' : 'PLATFORM_UNAVAILABLE';
+    return failure(new ApiError(code, token.failure.message));
+  }
+  const app = await resolveOAuthApp(runtime, { teamId: grant.team_id, module, options: grant.options, instance: grant.instance });
+  if (!app) return failure(new ApiError('PROVIDER_NOT_CONFIGURED', `No OAuth app is configured for ${module.name}`));
+  const ctx = platformContext(runtime, module, app, grant.options);
+  const tokens = { accessToken: token.value.accessToken, scopes: grant.scopes };
+  const identity = {
+    id: grant.subject,
+    name: grant.subject_name,
+    username: grant.subject_username ?? undefined,
+    avatarUrl: grant.subject_avatar_url ?? undefined,
+  };
+  try {
+    const targets = await module.listTargets(ctx, tokens, identity);
+    const rows = await runtime.db
+      .transaction()
+      .execute((trx) => syncTargets(trx, runtime.keyring, grant, targets, runtime.now()));
+    return success(rows);
+  } catch (error) {
+    if (error instanceof PlatformError) {
+      return failure(new ApiError('PLATFORM_UNAVAILABLE', `${module.name} could not list targets: ${error.message}`));
+    }
+    throw error;
+  }
+}
+
+/** Selects one of the grant's available targets for a `single` account, or clears the selection (null). */
+export async function selectTarget(
+  runtime: Runtime,
+  account: Account,
+  externalId: string | null,
+): Promise<Result<Account, ApiError>> {
+  const grant = await runtime.db
+    .selectFrom('grants')
+    .selectAll()
+    .where('id', '=', account.grant_id)
+    .executeTakeFirstOrThrow();
+  const now = runtime.now();
+  if (externalId === null) {
+    const cleared = await runtime.db
+      .updateTable('accounts')
+      .set({ ...grantFields(grant, account.target_type), updated_at: now })
+      .where('id', '=', account.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return success(cleared);
+  }
+  const target = (await availableTargets(runtime.db, grant.id)).find((t) => t.external_id === externalId);
+  if (!target) {
+    return failure(new ApiError('NOT_FOUND', `The account has no channel ${externalId}`, { resource: 'channel' }));
+  }
+  const selected = await runtime.db
+    .updateTable('accounts')
+    .set({ ...targetFields(grant, target), status: 'active', updated_at: now })
+    .where('id', '=', account.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return success(selected);
+}
