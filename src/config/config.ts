@@ -35,6 +35,8 @@ export interface Config {
     apiMax: number;
     /** Requests per window per client IP on public routes (portal, callbacks). @default 120 */
     publicMax: number;
+    /** Failed API authentications per window per client IP, then 429 without a key lookup. @default 30 */
+    authFailures: number;
     /** @default 60000 */
     windowMs: number;
   };
@@ -90,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimit: {
       apiMax: integer(env, 'PORTICO_RATE_LIMIT_API', 600, 1, 1_000_000),
       publicMax: integer(env, 'PORTICO_RATE_LIMIT_PUBLIC', 120, 1, 1_000_000),
+      authFailures: integer(env, 'PORTICO_RATE_LIMIT_AUTH_FAILURES', 30, 1, 1_000_000),
       windowMs: integer(env, 'PORTICO_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
     },
     outboundTimeoutMs: integer(env, 'PORTICO_OUTBOUND_TIMEOUT_MS', 10_000, 100, 120_000),

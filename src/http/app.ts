@@ -91,7 +91,7 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
     // The APIs take JSON only; Fastify's built-in text/plain parser would turn a wrong content type into
     // a confusing validation error instead of 415.
     api.removeContentTypeParser('text/plain');
-    requireApiKey(api, runtime.db);
+    requireApiKey(api, runtime);
     await api.register(rateLimit, {
       max: runtime.config.rateLimit.apiMax,
       timeWindow: runtime.config.rateLimit.windowMs,

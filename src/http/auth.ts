@@ -1,9 +1,12 @@
-/** API key authentication (`Authorization: Bearer <key>` or `x-api-key`) and scope checks. */
+/**
+ * API key authentication (`Authorization: Bearer <key>` or `x-api-key`), scope checks, and a budget of
+ * failed authentications per client IP: past it, 429 before any database lookup until the window ends.
+ */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateKey, type Principal } from '../apikeys/keys.ts';
 import { hasScope, type Scope } from '../apikeys/scopes.ts';
 import { ApiError } from '../errors/catalog.ts';
-import type { Db } from '../storage/db.ts';
+import type { Runtime } from '../runtime.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,18 +28,81 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return typeof apiKey === 'string' ? apiKey.trim() : undefined;
 }
 
+/** Clients whose failures are counted at once; past it, windows that have ended are forgotten first. */
+const MAX_TRACKED_CLIENTS = 10_000;
+
+/**
+ * Failed authentications per client IP in fixed windows. Only failures count: a client with a good key is
+ * never slowed by its own requests, and one that guesses keys gets `max` guesses per window, then 429s
+ * that cost no database lookup. Kept in memory, per process.
+ */
+export class FailedAuthThrottle {
+  readonly #max: number;
+  readonly #windowMs: number;
+  readonly #now: () => number;
+  readonly #clients = new Map<string, { failures: number; windowEnds: number }>();
+
+  constructor(options: { max: number; windowMs: number; now?: () => number }) {
+    this.#max = options.max;
+    this.#windowMs = options.windowMs;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Seconds until `ip` may try again, or 0 when it is within its budget. */
+  retryAfter(ip: string): number {
+    const client = this.#clients.get(ip);
+    const now = this.#now();
+    if (!client || client.windowEnds <= now || client.failures < this.#max) return 0;
+    return Math.max(1, Math.ceil((client.windowEnds - now) / 1000));
+  }
+
+  recordFailure(ip: string): void {
+    const now = this.#now();
+    const client = this.#clients.get(ip);
+    if (client && client.windowEnds > now) {
+      client.failures++;
+      return;
+    }
+    if (this.#clients.size >= MAX_TRACKED_CLIENTS) this.#forget(now);
+    this.#clients.set(ip, { failures: 1, windowEnds: now + this.#windowMs });
+  }
+
+  #forget(now: number): void {
+    for (const [ip, client] of this.#clients) if (client.windowEnds <= now) this.#clients.delete(ip);
+    // Still full (a flood of addresses): the oldest entries go, Maps keep insertion order.
+    for (const ip of this.#clients.keys()) {
+      if (this.#clients.size < MAX_TRACKED_CLIENTS) break;
+      this.#clients.delete(ip);
+    }
+  }
+}
+
 /** Adds authentication to every route registered in `app` (an encapsulated context). */
-export function requireApiKey(app: FastifyInstance, db: Db): void {
-  app.addHook('onRequest', async (request) => {
-    const key = presentedKey(request);
-    if (!key) {
+export function requireApiKey(app: FastifyInstance, runtime: Runtime): void {
+  const throttle = new FailedAuthThrottle({
+    max: runtime.config.rateLimit.authFailures,
+    windowMs: runtime.config.rateLimit.windowMs,
+    now: () => runtime.now().getTime(),
+  });
+  const fail = (ip: string, message: string) => {
+    throttle.recordFailure(ip);
+    return new ApiError('UNAUTHENTICATED', message);
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    const wait = throttle.retryAfter(request.ip);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
       throw new ApiError(
-        'UNAUTHENTICATED',
-        'Send an API key as "Authorization: Bearer <key>" or "x-api-key: <key>"',
+        'RATE_LIMITED',
+        `Too many failed authentications from this address; try again in ${wait} seconds`,
       );
     }
-    const principal = await authenticateKey(db, key);
-    if (!principal) throw new ApiError('UNAUTHENTICATED', 'The API key is unknown or revoked');
+    const key = presentedKey(request);
+    if (!key) {
+      throw fail(request.ip, 'Send an API key as "Authorization: Bearer <key>" or "x-api-key: <key>"');
+    }
+    const principal = await authenticateKey(runtime.db, key);
+    if (!principal) throw fail(request.ip, 'The API key is unknown or revoked');
     request.principal = principal;
     const required = request.routeOptions.config.scope;
     if (required && !hasScope(principal.scopes, required)) {
