@@ -23,9 +23,7 @@ export const surfaces = {
   public: [oauthCallbackRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
 
   /** In sandbox mode the simulator is mounted on Portico's own port, and every platform host points at it. */
-  async sandbox(
-    config: Config,
-  ): Promise<{
+  async sandbox(config: Config): Promise<{
     overrides: HostOverrides;
     apps: Record<string, OAuthClient>;
     mount: { plugin: FastifyPluginAsync; prefix: string };

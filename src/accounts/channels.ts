@@ -16,8 +16,15 @@ import type { Account, TargetRow } from '../storage/schema.ts';
 import { availableTargets, syncTargets } from './targets.ts';
 
 /** Asks the platform for the grant's targets again and stores what it says; gone ones are marked. */
-export async function relistTargets(runtime: Runtime, grantId: string): Promise<Result<TargetRow[], ApiError>> {
-  const grant = await runtime.db.selectFrom('grants').selectAll().where('id', '=', grantId).executeTakeFirst();
+export async function relistTargets(
+  runtime: Runtime,
+  grantId: string,
+): Promise<Result<TargetRow[], ApiError>> {
+  const grant = await runtime.db
+    .selectFrom('grants')
+    .selectAll()
+    .where('id', '=', grantId)
+    .executeTakeFirst();
   const module = grant && findPlatform(grant.platform);
   if (!grant || !module) return failure(new ApiError('NOT_FOUND', 'No such grant', { resource: 'grant' }));
   const token = await freshGrantToken(runtime, grant.id);
@@ -25,8 +32,14 @@ export async function relistTargets(runtime: Runtime, grantId: string): Promise<
     const code = token.failure.reason === 'reauth_required' ? 'REAUTH_REQUIRED' : 'PLATFORM_UNAVAILABLE';
     return failure(new ApiError(code, token.failure.message));
   }
-  const app = await resolveOAuthApp(runtime, { teamId: grant.team_id, module, options: grant.options, instance: grant.instance });
-  if (!app) return failure(new ApiError('PROVIDER_NOT_CONFIGURED', `No OAuth app is configured for ${module.name}`));
+  const app = await resolveOAuthApp(runtime, {
+    teamId: grant.team_id,
+    module,
+    options: grant.options,
+    instance: grant.instance,
+  });
+  if (!app)
+    return failure(new ApiError('PROVIDER_NOT_CONFIGURED', `No OAuth app is configured for ${module.name}`));
   const ctx = platformContext(runtime, module, app, grant.options);
   const tokens = { accessToken: token.value.accessToken, scopes: grant.scopes };
   const identity = {
@@ -43,7 +56,9 @@ export async function relistTargets(runtime: Runtime, grantId: string): Promise<
     return success(rows);
   } catch (error) {
     if (error instanceof PlatformError) {
-      return failure(new ApiError('PLATFORM_UNAVAILABLE', `${module.name} could not list targets: ${error.message}`));
+      return failure(
+        new ApiError('PLATFORM_UNAVAILABLE', `${module.name} could not list targets: ${error.message}`),
+      );
     }
     throw error;
   }
@@ -72,7 +87,9 @@ export async function selectTarget(
   }
   const target = (await availableTargets(runtime.db, grant.id)).find((t) => t.external_id === externalId);
   if (!target) {
-    return failure(new ApiError('NOT_FOUND', `The account has no channel ${externalId}`, { resource: 'channel' }));
+    return failure(
+      new ApiError('NOT_FOUND', `The account has no channel ${externalId}`, { resource: 'channel' }),
+    );
   }
   const selected = await runtime.db
     .updateTable('accounts')

@@ -17,8 +17,14 @@ export async function revokeGrant(runtime: Runtime, grant: Grant): Promise<Resul
   const module = findPlatform(grant.platform);
   const app =
     module &&
-    (await resolveOAuthApp(runtime, { teamId: grant.team_id, module, options: grant.options, instance: grant.instance }));
-  if (!module || !app) return failure({ kind: 'refused', message: 'No OAuth app is configured to revoke with' });
+    (await resolveOAuthApp(runtime, {
+      teamId: grant.team_id,
+      module,
+      options: grant.options,
+      instance: grant.instance,
+    }));
+  if (!module || !app)
+    return failure({ kind: 'refused', message: 'No OAuth app is configured to revoke with' });
   const ctx = platformContext(runtime, module, app, grant.options);
   const tokens = grantTokens(runtime.keyring, grant);
   if (module.revoke) {
@@ -26,7 +32,8 @@ export async function revokeGrant(runtime: Runtime, grant: Grant): Promise<Resul
       await module.revoke(ctx, tokens);
       return success(undefined);
     } catch (error) {
-      if (error instanceof PlatformError) return failure({ kind: error.kind, status: error.status, message: error.message });
+      if (error instanceof PlatformError)
+        return failure({ kind: error.kind, status: error.status, message: error.message });
       throw error;
     }
   }

@@ -19,7 +19,12 @@ export async function syncTargets(
 ): Promise<TargetRow[]> {
   const rows: TargetRow[] = [];
   for (const target of targets) {
-    const key = { team_id: grant.team_id, platform: grant.platform, instance: grant.instance, external_id: target.externalId };
+    const key = {
+      team_id: grant.team_id,
+      platform: grant.platform,
+      instance: grant.instance,
+      external_id: target.externalId,
+    };
     const row = await trx
       .insertInto('targets')
       .values({
@@ -30,7 +35,9 @@ export async function syncTargets(
         display_name: target.name,
         username: target.username ?? null,
         avatar_url: target.avatarUrl ?? null,
-        access_token_enc: target.accessToken ? keyring.encrypt(target.accessToken, targetTokenContext(key)) : null,
+        access_token_enc: target.accessToken
+          ? keyring.encrypt(target.accessToken, targetTokenContext(key))
+          : null,
         access_expires_at: target.expiresAt ?? null,
         status: 'available',
         found_at: now,
@@ -76,7 +83,10 @@ export async function syncTargets(
 }
 
 /** A grant's targets that are still there, in the order they were found. */
-export function availableTargets(trx: Transaction<Database> | import('../storage/db.ts').Db, grantId: string) {
+export function availableTargets(
+  trx: Transaction<Database> | import('../storage/db.ts').Db,
+  grantId: string,
+) {
   return trx
     .selectFrom('targets')
     .selectAll()

@@ -13,9 +13,8 @@ export const grantTokenContext = (
   kind: 'access' | 'refresh',
 ) => `grant:${g.team_id}:${scoped(g.platform, g.instance)}:${g.subject}:${kind}`;
 
-export const targetTokenContext = (
-  t: Pick<TargetRow, 'team_id' | 'platform' | 'instance' | 'external_id'>,
-) => `account:${t.team_id}:${scoped(t.platform, t.instance)}:${t.external_id}`;
+export const targetTokenContext = (t: Pick<TargetRow, 'team_id' | 'platform' | 'instance' | 'external_id'>) =>
+  `account:${t.team_id}:${scoped(t.platform, t.instance)}:${t.external_id}`;
 
 export function grantTokens(keyring: KeyRing, grant: Grant): { accessToken: string; refreshToken?: string } {
   const accessToken = keyring.decrypt(grant.access_token_enc, grantTokenContext(grant, 'access'));

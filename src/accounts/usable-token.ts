@@ -11,14 +11,19 @@ import type { Account } from '../storage/schema.ts';
 import { targetTokenContext } from './tokens.ts';
 
 export async function usableToken(runtime: Runtime, account: Account): Promise<Result<FreshToken, ApiError>> {
-  if (account.paused) return failure(new ApiError('ACCOUNT_PAUSED', 'The account is paused; resume it first'));
+  if (account.paused)
+    return failure(new ApiError('ACCOUNT_PAUSED', 'The account is paused; resume it first'));
   if (account.status !== 'active') {
     return failure(
       new ApiError('REAUTH_REQUIRED', 'The account needs to be reconnected', { status: account.status }),
     );
   }
   const target = account.target_id
-    ? await runtime.db.selectFrom('targets').selectAll().where('id', '=', account.target_id).executeTakeFirst()
+    ? await runtime.db
+        .selectFrom('targets')
+        .selectAll()
+        .where('id', '=', account.target_id)
+        .executeTakeFirst()
     : undefined;
   if (target?.access_token_enc) {
     // The target's own token is not refreshed; it lives as long as the grant it was made from.

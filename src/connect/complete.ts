@@ -38,7 +38,13 @@ export async function completeConnect(
   const state = callback.get('state');
   const found = platform && state ? await findSessionByState(runtime, state) : undefined;
   if (!platform || !found || found.platform !== platform.id) {
-    return { ok: false, session: undefined, platform, code: 'invalid_state', message: connectErrors.invalid_state };
+    return {
+      ok: false,
+      session: undefined,
+      platform,
+      code: 'invalid_state',
+      message: connectErrors.invalid_state,
+    };
   }
   const session = await claim(runtime, found);
   if (!session) {
@@ -51,7 +57,10 @@ export async function completeConnect(
   try {
     result = await connect(runtime, platform, session, callback);
   } catch (error) {
-    await fail(runtime, session, { code: 'platform_error', message: 'Portico failed while connecting; see its logs' });
+    await fail(runtime, session, {
+      code: 'platform_error',
+      message: 'Portico failed while connecting; see its logs',
+    });
     throw error;
   }
   runtime.metrics.connects.inc({ platform: platform.id, outcome: result.ok ? 'connected' : result.code });
@@ -74,7 +83,11 @@ async function connect(
   });
   // The code was issued to the app bound when the session opened; another app cannot redeem it.
   if (!app || (session.client_id && app.clientId !== session.client_id)) {
-    return { ok: false, code: 'platform_error', message: 'The platform’s OAuth app changed or was removed while connecting' };
+    return {
+      ok: false,
+      code: 'platform_error',
+      message: 'The platform’s OAuth app changed or was removed while connecting',
+    };
   }
   const ctx = platformContext(runtime, module, app, session.options);
   const done = await flowOf(module).complete(ctx, {
@@ -85,7 +98,8 @@ async function connect(
       : undefined,
   });
   if (!done.ok) return { ok: false, ...done.failure };
-  if (done.value.targets.length === 0) return { ok: false, code: 'no_targets', message: connectErrors.no_targets };
+  if (done.value.targets.length === 0)
+    return { ok: false, code: 'no_targets', message: connectErrors.no_targets };
   if (session.reconnect_account_id) {
     const mismatch = await reconnectMismatch(runtime, session, done.value.identity.id);
     if (mismatch) return { ok: false, code: 'account_mismatch', message: connectErrors.account_mismatch };
@@ -95,7 +109,11 @@ async function connect(
 }
 
 /** A reconnect must be authorized by the platform user whose grant backs the account. */
-async function reconnectMismatch(runtime: Runtime, session: ConnectSession, subject: string): Promise<boolean> {
+async function reconnectMismatch(
+  runtime: Runtime,
+  session: ConnectSession,
+  subject: string,
+): Promise<boolean> {
   const row = await runtime.db
     .selectFrom('accounts')
     .innerJoin('grants', 'grants.id', 'accounts.grant_id')

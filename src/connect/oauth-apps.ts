@@ -51,7 +51,10 @@ export async function resolveOAuthApp(runtime: Runtime, key: AppKey): Promise<Re
   if (row) {
     return {
       clientId: row.client_id,
-      clientSecret: runtime.keyring.decrypt(row.client_secret_enc, providerSecretContext(key.teamId, module.id)),
+      clientSecret: runtime.keyring.decrypt(
+        row.client_secret_enc,
+        providerSecretContext(key.teamId, module.id),
+      ),
       source: 'team',
     };
   }
@@ -110,7 +113,10 @@ export async function bindOAuthApp(runtime: Runtime, key: AppKey): Promise<Resol
       }),
     )
     .execute();
-  runtime.logger.info({ platform: module.id, instance: key.instance }, 'registered an OAuth app on the instance');
+  runtime.logger.info(
+    { platform: module.id, instance: key.instance },
+    'registered an OAuth app on the instance',
+  );
   return { ...client, source: 'registered' };
 }
 
@@ -169,7 +175,11 @@ export async function setTeamApp(
 }
 
 /** Removes the team's own app; false when it had none. */
-export async function removeTeamApp(runtime: Runtime, teamId: string, module: PlatformModule): Promise<boolean> {
+export async function removeTeamApp(
+  runtime: Runtime,
+  teamId: string,
+  module: PlatformModule,
+): Promise<boolean> {
   const removed = await runtime.db
     .deleteFrom('provider_credentials')
     .where('team_id', '=', teamId)

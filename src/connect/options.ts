@@ -5,9 +5,8 @@
  */
 import Ajv, { type ValidateFunction } from 'ajv';
 import { type TSchema, Type } from 'typebox';
-import { ApiError, invalidField } from '../errors/catalog.ts';
-import type { Result } from '../oauth/result.ts';
-import { failure, success } from '../oauth/result.ts';
+import { type ApiError, invalidField } from '../errors/catalog.ts';
+import { failure, type Result, success } from '../oauth/result.ts';
 import { platformApi } from '../platforms/api.ts';
 import { allPlatforms } from '../platforms/registry.ts';
 import type { ConnectOptions, PlatformModule } from '../platforms/types.ts';
@@ -25,7 +24,10 @@ export function optionFields(): Record<string, TSchema> {
   for (const module of allPlatforms()) {
     for (const [name, schema] of Object.entries(module.options?.schema.properties ?? {})) {
       const s = schema as TSchema & { description?: string };
-      fields[name] = Type.Optional({ ...s, description: `${module.name} only. ${s.description ?? ''}`.trim() });
+      fields[name] = Type.Optional({
+        ...s,
+        description: `${module.name} only. ${s.description ?? ''}`.trim(),
+      });
     }
   }
   return fields;
@@ -79,4 +81,3 @@ export async function prepareOptions(
   if (!prepared.ok) return failure(invalidField(prepared.failure.field, prepared.failure.message));
   return success({ options: prepared.value, instance: spec.instance(prepared.value) });
 }
-

@@ -1,7 +1,12 @@
 /** The context a platform module's functions run in, built in one place. */
 import type { OAuthClient } from '../oauth/types.ts';
 import { platformApi } from '../platforms/api.ts';
-import { type ConnectOptions, type PlatformContext, type PlatformModule, serverOf } from '../platforms/types.ts';
+import {
+  type ConnectOptions,
+  type PlatformContext,
+  type PlatformModule,
+  serverOf,
+} from '../platforms/types.ts';
 import type { Runtime } from '../runtime.ts';
 
 export function platformContext(

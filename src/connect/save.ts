@@ -30,9 +30,18 @@ export async function saveConnection(runtime: Runtime, c: Connection): Promise<A
       c.session.surface === 'headless'
         ? await activateEach(trx, c.session, grant, targets, now)
         : [await activateSingle(trx, c, grant, targets, now)];
-    const views = accounts.map((a) => accountView(a, grant, targets.find((t) => t.id === a.target_id)));
+    const views = accounts.map((a) =>
+      accountView(
+        a,
+        grant,
+        targets.find((t) => t.id === a.target_id),
+      ),
+    );
     for (const view of views) {
-      await emitEvent(trx, grant.team_id, 'account.connected', { account: view, connect_session_id: c.session.id });
+      await emitEvent(trx, grant.team_id, 'account.connected', {
+        account: view,
+        connect_session_id: c.session.id,
+      });
     }
     await trx
       .updateTable('connect_sessions')
@@ -43,7 +52,12 @@ export async function saveConnection(runtime: Runtime, c: Connection): Promise<A
   });
 }
 
-async function upsertGrant(trx: Transaction<Database>, runtime: Runtime, c: Connection, now: Date): Promise<Grant> {
+async function upsertGrant(
+  trx: Transaction<Database>,
+  runtime: Runtime,
+  c: Connection,
+  now: Date,
+): Promise<Grant> {
   const key = {
     team_id: c.session.team_id,
     platform: c.module.id,
@@ -158,13 +172,22 @@ async function activateSingle(
     .where('instance', '=', grant.instance)
     .where('activation', '=', 'single')
     .executeTakeFirst();
-  const kept = existing?.external_id ? targets.find((t) => t.external_id === existing.external_id) : undefined;
+  const kept = existing?.external_id
+    ? targets.find((t) => t.external_id === existing.external_id)
+    : undefined;
   const selected = kept ?? (!c.module.targets.userPicks && targets.length === 1 ? targets[0] : undefined);
-  const fields = selected ? targetFields(grant, selected) : grantFields(grant, targets[0]?.target_type ?? 'profile');
+  const fields = selected
+    ? targetFields(grant, selected)
+    : grantFields(grant, targets[0]?.target_type ?? 'profile');
   if (existing) {
     return trx
       .updateTable('accounts')
-      .set({ ...fields, status: 'active', metadata: JSON.stringify({ ...existing.metadata, ...c.session.metadata }), updated_at: now })
+      .set({
+        ...fields,
+        status: 'active',
+        metadata: JSON.stringify({ ...existing.metadata, ...c.session.metadata }),
+        updated_at: now,
+      })
       .where('id', '=', existing.id)
       .returningAll()
       .executeTakeFirstOrThrow();

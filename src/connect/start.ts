@@ -67,7 +67,9 @@ export async function startConnect(
       .executeTakeFirst();
     if (!account || account.platform !== module.id) {
       return failure(
-        new ApiError('NOT_FOUND', `No ${module.name} account ${input.reconnectAccountId}`, { resource: 'account' }),
+        new ApiError('NOT_FOUND', `No ${module.name} account ${input.reconnectAccountId}`, {
+          resource: 'account',
+        }),
       );
     }
   }
@@ -98,7 +100,10 @@ export async function startConnect(
   } catch (error) {
     if (error instanceof PlatformError) {
       return failure(
-        new ApiError('PLATFORM_UNAVAILABLE', `${module.name} could not be prepared for connecting: ${error.message}`),
+        new ApiError(
+          'PLATFORM_UNAVAILABLE',
+          `${module.name} could not be prepared for connecting: ${error.message}`,
+        ),
       );
     }
     throw error;

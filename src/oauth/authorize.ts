@@ -21,7 +21,10 @@ export function newCodeVerifier(server: AuthorizationServer): string | undefined
 }
 
 /** The server's authorize URL, on its real host; the caller rewrites it for the browser. */
-export async function authorizationUrl(server: AuthorizationServer, request: AuthorizationRequest): Promise<URL> {
+export async function authorizationUrl(
+  server: AuthorizationServer,
+  request: AuthorizationRequest,
+): Promise<URL> {
   const url = new URL(server.authorizeUrl);
   const params = url.searchParams;
   params.set('response_type', 'code');

@@ -24,7 +24,10 @@ interface Parts {
 }
 
 /** The strategy for a declared client-auth method; `post` honours a renamed client-id parameter. */
-export function clientAuthentication(server: AuthorizationServer, credentials: OAuthClient): oauth.ClientAuth {
+export function clientAuthentication(
+  server: AuthorizationServer,
+  credentials: OAuthClient,
+): oauth.ClientAuth {
   const method: ClientAuthMethod = server.clientAuth;
   if (typeof method === 'function') {
     return (_as, _client, body, headers) => method(credentials, body, headers);

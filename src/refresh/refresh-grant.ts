@@ -42,9 +42,14 @@ export async function freshGrantToken(
   minValidityMs = 60_000,
 ): Promise<Result<FreshToken, RefreshFailure>> {
   for (let waits = 0; ; waits++) {
-    const grant = await runtime.db.selectFrom('grants').selectAll().where('id', '=', grantId).executeTakeFirst();
+    const grant = await runtime.db
+      .selectFrom('grants')
+      .selectAll()
+      .where('id', '=', grantId)
+      .executeTakeFirst();
     if (!grant) return reauth('The grant is gone; reconnect the account');
-    if (grant.status === 'needs_reauth') return reauth(grant.status_reason ?? 'The account needs to be reconnected');
+    if (grant.status === 'needs_reauth')
+      return reauth(grant.status_reason ?? 'The account needs to be reconnected');
     const now = runtime.now();
     const module = findPlatform(grant.platform);
     if (!needsRefresh(grant, now, minValidityMs) || !module || !canRefresh(module, grant)) {
@@ -64,14 +69,19 @@ export async function freshGrantToken(
     if (leased) return refreshUnderLease(runtime, module, leased, owner, minValidityMs);
     // Someone else is refreshing this grant: wait for their tokens instead of racing them.
     if (waits >= MAX_WAITS) {
-      return failure({ reason: 'platform_unavailable', message: 'A refresh of this account is still running' });
+      return failure({
+        reason: 'platform_unavailable',
+        message: 'A refresh of this account is still running',
+      });
     }
     await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
   }
 }
 
 function needsRefresh(grant: Grant, now: Date, minValidityMs: number): boolean {
-  return grant.access_expires_at !== null && grant.access_expires_at.getTime() - now.getTime() < minValidityMs;
+  return (
+    grant.access_expires_at !== null && grant.access_expires_at.getTime() - now.getTime() < minValidityMs
+  );
 }
 
 function canRefresh(module: PlatformModule, grant: Grant): boolean {
@@ -106,7 +116,10 @@ async function refreshUnderLease(
   });
   if (!app) {
     await releaseLease(runtime, grant.id, owner);
-    return failure({ reason: 'platform_unavailable', message: `No OAuth app is configured for ${module.name}` });
+    return failure({
+      reason: 'platform_unavailable',
+      message: `No OAuth app is configured for ${module.name}`,
+    });
   }
   const used = grantTokens(runtime.keyring, grant);
   const ctx = platformContext(runtime, module, app, grant.options);
@@ -129,14 +142,21 @@ async function refreshUnderLease(
       return failure({ reason: 'platform_unavailable', message });
     }
     await markNeedsReauth(runtime, grant, `The platform refused to refresh the token: ${message}`);
-    return reauth(`The platform refused to refresh the token (${result.failure.error ?? result.failure.kind})`);
+    return reauth(
+      `The platform refused to refresh the token (${result.failure.error ?? result.failure.kind})`,
+    );
   }
   const tokens = result.value;
   const values = {
     access_token_enc: runtime.keyring.encrypt(tokens.accessToken, grantTokenContext(grant, 'access')),
     // Rotating platforms send a new refresh token; the others may send none, and the old one stays.
     ...(tokens.refreshToken
-      ? { refresh_token_enc: runtime.keyring.encrypt(tokens.refreshToken, grantTokenContext(grant, 'refresh')) }
+      ? {
+          refresh_token_enc: runtime.keyring.encrypt(
+            tokens.refreshToken,
+            grantTokenContext(grant, 'refresh'),
+          ),
+        }
       : {}),
     access_expires_at: tokens.expiresAt ?? null,
     ...(tokens.refreshExpiresAt ? { refresh_expires_at: tokens.refreshExpiresAt } : {}),
@@ -162,17 +182,29 @@ async function refreshUnderLease(
       .updateTable('grants')
       .set(values)
       .where('id', '=', grant.id)
-      .where(module.refresh.kind === 'oauth2' ? 'refresh_token_enc' : 'access_token_enc', '=', presented(grant, module))
+      .where(
+        module.refresh.kind === 'oauth2' ? 'refresh_token_enc' : 'access_token_enc',
+        '=',
+        presented(grant, module),
+      )
       .returningAll()
       .executeTakeFirst());
   if (committed) return success(current(runtime, committed));
   if (module.refresh.kind === 'oauth2' && module.refresh.rotates) {
     // Someone else stored other tokens while ours rotated: one of the two pairs is dead, and we cannot tell which.
-    await markNeedsReauth(runtime, grant, 'Two refreshes of this account overlapped and its refresh token may be spent');
+    await markNeedsReauth(
+      runtime,
+      grant,
+      'Two refreshes of this account overlapped and its refresh token may be spent',
+    );
     return reauth('Two refreshes of this account overlapped; reconnect the account');
   }
   // A reusable token: what the other holder stored is as good as ours.
-  const stored = await runtime.db.selectFrom('grants').selectAll().where('id', '=', grant.id).executeTakeFirstOrThrow();
+  const stored = await runtime.db
+    .selectFrom('grants')
+    .selectAll()
+    .where('id', '=', grant.id)
+    .executeTakeFirstOrThrow();
   return success(current(runtime, stored));
 }
 
@@ -197,7 +229,8 @@ async function callPlatform(
   try {
     return success(await variant.refresh(ctx, used.accessToken));
   } catch (error) {
-    if (error instanceof PlatformError) return failure({ kind: error.kind, message: error.message, status: error.status });
+    if (error instanceof PlatformError)
+      return failure({ kind: error.kind, message: error.message, status: error.status });
     throw error;
   }
 }

@@ -7,7 +7,11 @@ import type { RefreshVariant } from '../platforms/types.ts';
 
 const MIN_LEAD_MS = 5 * 60 * 1000;
 
-export function nextRefreshAt(refresh: RefreshVariant, expiresAt: Date | null | undefined, now: Date): Date | null {
+export function nextRefreshAt(
+  refresh: RefreshVariant,
+  expiresAt: Date | null | undefined,
+  now: Date,
+): Date | null {
   if (!expiresAt || refresh.kind === 'none' || refresh.kind === 'delegated') return null;
   const lifetime = expiresAt.getTime() - now.getTime();
   const lead = Math.max(MIN_LEAD_MS, lifetime / 4);

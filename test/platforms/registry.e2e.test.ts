@@ -20,14 +20,21 @@ describe('every platform module against the simulator', () => {
 
   async function context(platform: PlatformModule, grant: Grant): Promise<PlatformContext> {
     const { runtime } = fx.portico;
-    const key = { teamId: fx.portico.teamId, module: platform, options: grant.options, instance: grant.instance };
+    const key = {
+      teamId: fx.portico.teamId,
+      module: platform,
+      options: grant.options,
+      instance: grant.instance,
+    };
     const app = await resolveOAuthApp(runtime, key);
     assert.ok(app);
     return platformContext(runtime, platform, app, grant.options);
   }
 
   /** Connect options a platform needs in the sandbox (its simulated instance). */
-  const OPTIONS: Record<string, Record<string, string>> = { mastodon: { server_url: 'https://mastodon.social' } };
+  const OPTIONS: Record<string, Record<string, string>> = {
+    mastodon: { server_url: 'https://mastodon.social' },
+  };
 
   async function token(accountId: string): Promise<string> {
     const res = await fx.portico.api(`/v1/social/accounts/${accountId}/credentials`);
@@ -77,7 +84,9 @@ describe('every platform module against the simulator', () => {
         assert.ok(revoked.ok, JSON.stringify(!revoked.ok && revoked.failure));
         await assert.rejects(platform.identity(ctx, { accessToken: access }), (error: unknown) => {
           // 401 on most platforms; Graph answers an invalidated token with 400 (OAuthException 190).
-          return error instanceof PlatformError && error.kind === 'refused' && [400, 401].includes(error.status!);
+          return (
+            error instanceof PlatformError && error.kind === 'refused' && [400, 401].includes(error.status!)
+          );
         });
       }
     });

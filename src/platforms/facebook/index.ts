@@ -25,9 +25,11 @@ const SERVER: AuthorizationServer = {
   tokenUrl: `${GRAPH}/oauth/access_token`,
   // Facebook takes client_id and client_secret as parameters, never HTTP Basic.
   clientAuth: 'post',
-  // Facebook documents PKCE only for its OIDC code flow, which it marks "still in testing"; the
-  // server-side flow authenticates with the app secret. (oidc-token guide, checked 2026-11)
-  pkce: 'none',
+  // Facebook documents PKCE (S256) for manually built Login flows on these same dialog and token endpoints;
+  // it binds each code to its connect session, so a stolen code cannot complete another one. The guide
+  // frames it as OIDC and "still in testing"; the app secret is sent as well.
+  // https://developers.facebook.com/documentation/facebook-login/guides/advanced/oidc-token
+  pkce: 'S256',
   // Facebook's dialog takes a comma-separated scope list.
   scopeSeparator: ',',
   // Facebook remembers declined permissions per user and app and will not ask again unless told to:
@@ -80,7 +82,9 @@ export const facebook: PlatformModule = {
       const body = await ctx.api.json<{ data?: Array<{ permission?: string; status?: string }> }>(url, {
         bearer: tokens.accessToken,
       });
-      return (body.data ?? []).filter((p) => p.status === 'granted' && p.permission).map((p) => p.permission!);
+      return (body.data ?? [])
+        .filter((p) => p.status === 'granted' && p.permission)
+        .map((p) => p.permission!);
     },
   },
   // No refresh tokens: a long-lived user token lasts ~60 days and Page tokens made from it do not expire.
