@@ -279,6 +279,19 @@ describe('Facebook sandbox', () => {
     assert.equal(ok.status, 200);
   });
 
+  test('with PKCE a code_verifier of another authorization is refused', async () => {
+    const mine = pkcePair();
+    const theirs = pkcePair();
+    const location = await submitConsent(
+      dialogUrl({ code_challenge: mine.challenge, code_challenge_method: 'S256' }),
+    );
+    const response = await exchange(params(location).get('code')!, { code_verifier: theirs.verifier });
+    assert.equal(response.status, 400);
+    const { error } = await json(response);
+    assert.equal(error.code, 100);
+    assert.equal(error.message, 'Invalid code_verifier.');
+  });
+
   test('an unregistered redirect_uri gets the URL blocked page, not a redirect', async () => {
     const strict = await startTestSandbox({
       clients: [{ platform: 'facebook', clientId, clientSecret, redirectUris: [REDIRECT_URI] }],
