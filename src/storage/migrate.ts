@@ -19,7 +19,8 @@ function asMigration(step: { statements: string[] }): Migration {
   };
 }
 
-export async function migrate(db: Kysely<never>): Promise<string[]> {
+/** Applies every migration, or those up to and including `to` (tests of a migration's data step). */
+export async function migrate(db: Kysely<never>, to?: string): Promise<string[]> {
   const migrations = Object.fromEntries(
     Object.entries(steps).map(([name, step]) => [name, asMigration(step)]),
   );
@@ -31,7 +32,7 @@ export async function migrate(db: Kysely<never>): Promise<string[]> {
     provider: { getMigrations: async () => migrations },
     migrationTableSchema: rows[0]?.schema ?? 'public',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = to ? await migrator.migrateTo(to) : await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
