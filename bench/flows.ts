@@ -11,6 +11,7 @@
  * updates the same account in place.
  */
 import { randomBytes } from 'node:crypto';
+import { callbackUrl } from '../src/connect/callback-url.ts';
 import { SANDBOX_CREDENTIALS } from '../src/sandbox/index.ts';
 import { basic, pkcePair, postForm } from '../test/sandbox/helpers.ts';
 import { submitConsent } from '../test/support/consent.ts';
@@ -45,7 +46,7 @@ export function porticoConnect(target: TargetReady): () => Promise<void> {
 export function bareOAuthConnect(target: TargetReady): () => Promise<void> {
   const { clientId, clientSecret } = SANDBOX_CREDENTIALS.twitter!;
   // The simulator mounted by Portico accepts exactly Portico's callback; the flow only reads the code off it.
-  const redirectUri = `${target.url}/oauth/callback/twitter`;
+  const redirectUri = callbackUrl(target.url, 'twitter');
   const sandbox = `${target.url}/sandbox`;
   const clientAuth = { authorization: basic(clientId, clientSecret) };
   return async () => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { probeGrant } from '../../src/accounts/probe.ts';
 import { revokeGrant } from '../../src/accounts/revoke.ts';
 import { resolveOAuthApp } from '../../src/connect/oauth-apps.ts';
 import { platformContext } from '../../src/connect/platform-context.ts';
@@ -80,8 +81,14 @@ describe('every platform module against the simulator', () => {
           .selectAll()
           .where('id', '=', grant.id)
           .executeTakeFirstOrThrow();
+        assert.ok((await probeGrant(fx.portico.runtime, current)).ok, 'the probe sees a working token');
         const revoked = await revokeGrant(fx.portico.runtime, current);
         assert.ok(revoked.ok, JSON.stringify(!revoked.ok && revoked.failure));
+        const probed = await probeGrant(fx.portico.runtime, current);
+        assert.ok(
+          !probed.ok && probed.failure.kind === 'refused',
+          'the probe sees the revoked token refused',
+        );
         await assert.rejects(platform.identity(ctx, { accessToken: access }), (error: unknown) => {
           // 401 on most platforms; Graph answers an invalidated token with 400 (OAuthException 190).
           return (
