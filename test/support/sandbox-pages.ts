@@ -2,8 +2,8 @@
  * One page of each kind the simulator serves, per platform: a consent page for a valid authorize request
  * (as each platform's docs describe it) and the error page for an unknown client.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.ts';
+import { pkcePair } from '../sandbox/helpers.ts';
 
 export interface SandboxPage {
   name: string;
@@ -13,7 +13,7 @@ export interface SandboxPage {
 
 /** `at(host, path)` gives a real platform URL as the simulator serves it. */
 export function sandboxPages(at: (host: string, path: string) => string, redirectUri: string): SandboxPage[] {
-  const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
+  const { challenge } = pkcePair();
   const query = (values: Record<string, string>) => new URLSearchParams(values).toString();
   const x = at('x.com', '/i/oauth2/authorize');
   const facebook = at('www.facebook.com', '/v26.0/dialog/oauth');
