@@ -153,11 +153,9 @@ export async function revokeToken(
       ...p.options,
       additionalParameters: { token_type_hint: hint },
     });
-    if (response.status >= 500 || response.status === 429) {
-      await response.body?.cancel();
-      throw new UnavailableError(response.status);
-    }
-    await oauth.processRevocationResponse(response);
+    // RFC 7009 §2.2: success is HTTP 200 with any body; a platform that answers refusals with 200 too says
+    // so through its normaliser, which sees the body when there is one.
+    await oauth.processRevocationResponse(await normalize(call.server, response, { emptyOk: true }));
     return success(undefined);
   } catch (error) {
     return failure(classify(error));
@@ -202,18 +200,24 @@ export function toTokenSet(
   );
 }
 
-/** Classifies unavailability first, then applies the server's normaliser to what came back. */
-export async function normalize(server: AuthorizationServer, response: Response): Promise<Response> {
-  if (response.status >= 500 || response.status === 429) {
-    await response.body?.cancel();
-    throw new UnavailableError(response.status);
-  }
+/**
+ * Classifies unavailability, then applies the server's normaliser to what came back, then classifies
+ * again: a normaliser may reveal a 200 that was really an outage.
+ */
+export async function normalize(
+  server: AuthorizationServer,
+  response: Response,
+  options: { emptyOk?: boolean } = {},
+): Promise<Response> {
+  throwIfUnavailable(response);
   if (!server.normalizeTokenResponse) return response;
   const text = await response.text();
+  if (options.emptyOk && text.trim() === '') return new Response(null, { status: response.status });
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
+    if (options.emptyOk) return new Response(text, { status: response.status });
     throw new oauth.OperationProcessingError('the token response is not JSON');
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
@@ -223,10 +227,19 @@ export async function normalize(server: AuthorizationServer, response: Response)
     status: response.status,
     body: { ...(body as Record<string, unknown>) },
   });
-  return new Response(JSON.stringify(fixed.body), {
+  const normalized = new Response(JSON.stringify(fixed.body), {
     status: fixed.status,
     headers: { 'content-type': 'application/json' },
   });
+  throwIfUnavailable(normalized);
+  return normalized;
+}
+
+function throwIfUnavailable(response: Response): void {
+  if (response.status >= 500 || response.status === 429) {
+    void response.body?.cancel();
+    throw new UnavailableError(response.status);
+  }
 }
 
 class UnavailableError extends Error {

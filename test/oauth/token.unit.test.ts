@@ -271,4 +271,41 @@ describe('failures, classified by who failed', () => {
     assert.ok(!result.ok);
     assert.equal(result.failure.kind, 'unavailable');
   });
+
+  // A normaliser for a platform that answers everything with HTTP 200 and says what happened in the body.
+  const saysInBody = server({
+    normalizeTokenResponse: ({ status, body }) => {
+      if (typeof body.error !== 'string') return { status, body };
+      return { status: body.error === 'server_error' ? 503 : 400, body };
+    },
+  });
+
+  test('an outage the normaliser reveals in a 200 is unavailable, not garbled', async () => {
+    const p = platform(() => json(200, { error: 'server_error' }));
+    const result = await refreshTokens(
+      { server: saysInBody, client: CLIENT, outbound: p.outbound, now: NOW },
+      'rt',
+    );
+    assert.ok(!result.ok);
+    assert.equal(result.failure.kind, 'unavailable');
+  });
+
+  test('a revocation refused in a 200 body is refused; an empty 200 is a success', async () => {
+    const refused = platform(() => json(200, { error: 'invalid_client', error_description: 'bad key' }));
+    const result = await revokeToken(
+      { server: saysInBody, client: CLIENT, outbound: refused.outbound },
+      'at',
+      'access_token',
+    );
+    assert.ok(!result.ok);
+    assert.equal(result.failure.kind, 'refused');
+    assert.equal(result.failure.error, 'invalid_client');
+    const empty = platform(() => new Response(null, { status: 200 }));
+    const ok = await revokeToken(
+      { server: saysInBody, client: CLIENT, outbound: empty.outbound },
+      'at',
+      'access_token',
+    );
+    assert.ok(ok.ok);
+  });
 });
