@@ -1,12 +1,13 @@
 /** The only list of platform modules. Everything else looks platforms up here. */
 import { facebook } from './facebook/index.ts';
 import { linkedin } from './linkedin/index.ts';
+import { mastodon } from './mastodon/index.ts';
 import { threads } from './threads/index.ts';
 import { tiktok } from './tiktok/index.ts';
 import { twitter } from './twitter/index.ts';
 import type { PlatformId, PlatformModule } from './types.ts';
 
-const MODULES: readonly PlatformModule[] = [twitter, facebook, linkedin, tiktok, threads];
+const MODULES: readonly PlatformModule[] = [twitter, facebook, linkedin, tiktok, threads, mastodon];
 
 const BY_NAME = new Map<string, PlatformModule>();
 for (const module of MODULES) {
