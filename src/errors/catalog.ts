@@ -20,6 +20,16 @@ export const apiErrors = {
     meaning: 'The path exists but not for this method; `Allow` lists the methods.',
   },
   INVALID_JSON: { status: 400, meaning: 'The body is not valid JSON.' },
+  INVALID_URL: {
+    status: 400,
+    meaning: 'The URL does not decode: a malformed percent-escape such as `%E0%A4%A`.',
+  },
+  URL_TOO_LONG: { status: 414, meaning: 'A path segment is longer than 256 characters; no id is that long.' },
+  INVALID_INPUT: {
+    status: 400,
+    meaning:
+      'The database refused a value in the request that validation let through; quote the request id when reporting it.',
+  },
   VALIDATION_FAILED: {
     status: 422,
     meaning:

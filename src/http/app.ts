@@ -14,7 +14,7 @@ import type { Runtime } from '../runtime.ts';
 import { newId } from '../storage/ids.ts';
 import { requireApiKey } from './auth.ts';
 import { ErrorEnvelope } from './envelope.ts';
-import { installErrorHandling } from './errors.ts';
+import { frameworkError, installErrorHandling } from './errors.ts';
 import { installIdempotency } from './idempotency.ts';
 import { AccessLog } from './logging.ts';
 import { installMetrics } from './metrics.ts';
@@ -22,7 +22,7 @@ import { AccountSchema } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
 import { TeamSchema, teamRoutes } from './routes/teams.ts';
-import { validatorCompiler } from './validation.ts';
+import { schemaController } from './validation.ts';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -47,10 +47,11 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
         : newId('req');
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    frameworkErrors: (error, request, reply) => frameworkError(error, request, reply),
+    schemaController,
     logController: new AccessLog(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setValidatorCompiler(validatorCompiler);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return payload;

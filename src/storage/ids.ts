@@ -62,6 +62,23 @@ export function newId(prefix: string, now = Date.now()): string {
   return `${prefix}_${time}${tail}`;
 }
 
+/** The shape of every id `newId(prefix)` makes: the prefix, `_`, and 26 lower-case Crockford base32 digits. */
+export function idPattern(prefix: string): string {
+  return `^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`;
+}
+
+const patterns = new Map<string, RegExp>();
+
+/** Whether `value` can be an id made by `newId(prefix)`; a value that cannot needs no database lookup. */
+export function isId(prefix: string, value: string): boolean {
+  let pattern = patterns.get(prefix);
+  if (!pattern) {
+    pattern = new RegExp(idPattern(prefix));
+    patterns.set(prefix, pattern);
+  }
+  return pattern.test(value);
+}
+
 /** A random URL-safe secret with `bytes` bytes of entropy. */
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');

@@ -10,6 +10,8 @@ import type { Team } from '../../storage/schema.ts';
 import { Envelope, errorResponses, ok, PageQuery } from '../envelope.ts';
 import { platformOf } from '../platform.ts';
 import { teamOf } from '../team.ts';
+import { IdField, IdParam } from '../validation.ts';
+import { METADATA_KEY } from './connect.ts';
 
 export const AccountSchema = Type.Object(
   {
@@ -34,8 +36,10 @@ export const AccountSchema = Type.Object(
   { $id: 'Account' },
 );
 
-const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
-const TeamQuery = { team_id: Type.Optional(Type.String({ maxLength: 64 })) };
+const IdParams = Type.Object({ id: IdParam('account') });
+const TeamQuery = {
+  team_id: Type.Optional(IdField('team', 'Default: the key’s own team, or the organization’s first team.')),
+};
 
 export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
   const { db } = runtime;
@@ -72,7 +76,7 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
               ),
             },
             {
-              patternProperties: { '^metadata\\.[A-Za-z0-9_.-]{1,40}$': Type.String({ maxLength: 500 }) },
+              patternProperties: { [`^metadata\\.${METADATA_KEY}$`]: Type.String({ maxLength: 500 }) },
               additionalProperties: false,
             },
           ),

@@ -8,6 +8,7 @@ import type { Runtime } from '../../runtime.ts';
 import { findTeam } from '../../teams/teams.ts';
 import { principalOf } from '../auth.ts';
 import { Envelope, errorResponses, ok } from '../envelope.ts';
+import { IdField, IdParam } from '../validation.ts';
 
 const ApiKeySchema = Type.Object(
   {
@@ -43,9 +44,7 @@ export function apiKeyRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
                 minItems: 1,
                 uniqueItems: true,
               }),
-              team_id: Type.Optional(
-                Type.String({ maxLength: 64, description: 'Limit the key to this team.' }),
-              ),
+              team_id: Type.Optional(IdField('team', 'Limit the key to this team.')),
             },
             { additionalProperties: false },
           ),
@@ -64,7 +63,7 @@ export function apiKeyRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         const principal = principalOf(request);
         // A team-limited key can only create keys limited to its own team.
         const teamId = request.body.team_id ?? principal.teamId;
-        if (teamId && !(await findTeam(db, principal, teamId))) {
+        if (teamId !== null && !(await findTeam(db, principal, teamId))) {
           throw new ApiError('NOT_FOUND', `No team ${teamId}`, { resource: 'team', id: teamId });
         }
         const created = await createApiKey(db, {
@@ -101,7 +100,7 @@ export function apiKeyRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['API keys'],
           summary: 'Revoke an API key, at once',
-          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          params: Type.Object({ id: IdParam('api_key') }),
           response: {
             200: Envelope(Type.Object({ id: Type.String(), revoked: Type.Boolean() })),
             ...errorResponses(404),

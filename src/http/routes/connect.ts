@@ -14,11 +14,17 @@ import { principalOf } from '../auth.ts';
 import { Envelope, errorResponses, ok } from '../envelope.ts';
 import { platformOf } from '../platform.ts';
 import { teamOf } from '../team.ts';
+import { IdField } from '../validation.ts';
+
+/** A metadata key, here and in the `metadata.<key>` filter of `GET /v1/social/accounts`. */
+export const METADATA_KEY = '[A-Za-z0-9_.-]{1,40}';
 
 export const Metadata = Type.Record(
-  Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$' }),
+  Type.String({ pattern: `^${METADATA_KEY}$` }),
   Type.String({ maxLength: 500 }),
   {
+    // patternProperties alone would let any other key through, with any value.
+    propertyNames: { pattern: `^${METADATA_KEY}$` },
     maxProperties: 20,
     description: 'Your own identifiers (user, customer...), copied onto every account this connect creates.',
   },
@@ -47,10 +53,10 @@ export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
                 ),
                 metadata: Type.Optional(Metadata),
                 team_id: Type.Optional(
-                  Type.String({
-                    maxLength: 64,
-                    description: 'For organization-wide keys; default: the organization’s first team.',
-                  }),
+                  IdField(
+                    'team',
+                    'For organization-wide keys; default: the organization’s first team. A team-limited key may name only its own.',
+                  ),
                 ),
               },
               { additionalProperties: false },

@@ -11,9 +11,12 @@ import type { Runtime } from '../../runtime.ts';
 import { Envelope, errorResponses, ok } from '../envelope.ts';
 import { platformOf } from '../platform.ts';
 import { teamOf } from '../team.ts';
+import { IdField } from '../validation.ts';
 
 const Params = Type.Object({ platform: Type.String({ maxLength: 40 }) });
-const TeamQuery = Type.Object({ team_id: Type.Optional(Type.String({ maxLength: 64 })) });
+const TeamQuery = Type.Object({
+  team_id: Type.Optional(IdField('team', 'Default: the key’s own team, or the organization’s first team.')),
+});
 const ProviderSchema = Type.Object({
   platform: Type.String(),
   configured: Type.Boolean(),

@@ -7,6 +7,7 @@ import { checkOrigins } from '../../teams/origins.ts';
 import { createTeam, deleteTeam, findTeam, listTeams, teamView, updateTeam } from '../../teams/teams.ts';
 import { principalOf } from '../auth.ts';
 import { Envelope, errorResponses, ok, PageQuery } from '../envelope.ts';
+import { IdParam } from '../validation.ts';
 
 export const TeamSchema = Type.Object(
   {
@@ -30,7 +31,7 @@ const TeamFields = {
   headless_connect: Type.Boolean(),
 };
 
-const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const IdParams = Type.Object({ id: IdParam('team') });
 
 export function teamRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
   const { db } = runtime;
