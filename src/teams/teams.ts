@@ -1,6 +1,6 @@
 /** Teams: the `teamId` of the hosted-portal API and the workspace of the headless API. */
 import type { Db } from '../storage/db.ts';
-import { newId } from '../storage/ids.ts';
+import { isId, newId } from '../storage/ids.ts';
 import { pageOf } from '../storage/paging.ts';
 import type { Team } from '../storage/schema.ts';
 
@@ -53,8 +53,10 @@ export async function listTeams(db: Db, scope: TeamScope, page: { limit: number;
   return pageOf(rows, page.limit, teamView);
 }
 
+/** A team the scope may see; undefined for any other, and, without a query, for what cannot be a team id. */
 export async function findTeam(db: Db, scope: TeamScope, id: string): Promise<Team | undefined> {
-  if (scope.teamId && scope.teamId !== id) return undefined;
+  if (scope.teamId !== null && scope.teamId !== id) return undefined;
+  if (!isId('team', id)) return undefined;
   return db
     .selectFrom('teams')
     .selectAll()
