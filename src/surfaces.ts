@@ -23,7 +23,11 @@ export const surfaces = {
   public: [oauthCallbackRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
 
   /** In sandbox mode the simulator is mounted on Portico's own port, and every platform host points at it. */
-  async sandbox(config: Config): Promise<{
+  /** `now`: the simulator keeps Portico's clock, so tests that move time move both. */
+  async sandbox(
+    config: Config,
+    now?: () => Date,
+  ): Promise<{
     overrides: HostOverrides;
     apps: Record<string, OAuthClient>;
     mount: { plugin: FastifyPluginAsync; prefix: string };
@@ -36,7 +40,11 @@ export const surfaces = {
     return {
       overrides: sandboxHostOverrides(`${config.publicUrl}${SANDBOX_PREFIX}`),
       apps: SANDBOX_CREDENTIALS,
-      mount: { plugin: async (app) => sandboxPlugin(app, { clients }), prefix: SANDBOX_PREFIX },
+      mount: {
+        plugin: async (app) =>
+          sandboxPlugin(app, { clients, ...(now ? { now: () => now().getTime() } : {}) }),
+        prefix: SANDBOX_PREFIX,
+      },
     };
   },
 

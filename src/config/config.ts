@@ -29,6 +29,12 @@ export interface Config {
   hostOverrides: string | undefined;
   /** Headless connect on/off for the whole instance (teams can turn it off for themselves). @default true */
   headlessConnect: boolean;
+  /**
+   * Let connects name instances (a Mastodon server) on loopback, private or link-local addresses. For
+   * tests and private networks only: otherwise a caller could make Portico call internal services.
+   * @default false
+   */
+  allowPrivateInstances: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   rateLimit: {
     /** Requests per window per API key on the API. @default 600 */
@@ -88,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     encryptionKeys: checked(env, 'PORTICO_ENCRYPTION_KEYS', parseKeyRing),
     hostOverrides: checked(env, 'PORTICO_HOST_OVERRIDES', parseHostOverrides),
     headlessConnect: boolean(env, 'PORTICO_HEADLESS_CONNECT', true),
+    allowPrivateInstances: boolean(env, 'PORTICO_ALLOW_PRIVATE_INSTANCES', false),
     logLevel: oneOf(env, 'PORTICO_LOG_LEVEL', LOG_LEVELS, 'info'),
     rateLimit: {
       apiMax: integer(env, 'PORTICO_RATE_LIMIT_API', 600, 1, 1_000_000),

@@ -83,6 +83,8 @@ export const connectErrors = {
   session_expired: 'The connect session was older than 15 minutes.',
   platform_error: 'The platform refused or garbled a request while connecting.',
   platform_unavailable: 'The platform did not answer (timeout, 5xx or rate limit).',
+  account_mismatch:
+    'A different platform user authorized than the one whose account was being reconnected; the account was left as it was.',
 } as const;
 
 export type ConnectErrorCode = keyof typeof connectErrors;

@@ -17,7 +17,10 @@ import { connectFixture } from '../support/connect-fixture.ts';
 import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
 
 describe('every platform module against the simulator', () => {
-  const fx = connectFixture('pglite');
+  // One clock for Portico and its simulator, moved forward instead of slept on.
+  let elapsedMs = 0;
+  const now = () => new Date(Date.now() + elapsedMs);
+  const fx = connectFixture('pglite', {}, { now });
 
   async function context(platform: PlatformModule, grant: Grant): Promise<PlatformContext> {
     const { runtime } = fx.portico;
@@ -63,9 +66,11 @@ describe('every platform module against the simulator', () => {
 
       if (platform.refresh.kind === 'oauth2' || platform.refresh.kind === 'exchange') {
         const before = await token(account.id);
+        // A day on (Threads refreshes only tokens at least 24 hours old), and the token about to expire.
+        elapsedMs += 25 * 60 * 60 * 1000;
         await fx.portico.runtime.db
           .updateTable('grants')
-          .set({ access_expires_at: new Date(Date.now() + 1000) })
+          .set({ access_expires_at: new Date(now().getTime() + 1000) })
           .where('id', '=', grant.id)
           .execute();
         const after = await token(account.id);

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { listAccounts } from '../../accounts/list.ts';
 import { accountsWithGrant, viewOfJoined } from '../../accounts/views.ts';
 import { ApiError } from '../../errors/catalog.ts';
-import { freshAccessToken } from '../../refresh/fresh-token.ts';
+import { usableToken } from '../../accounts/usable-token.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { Team } from '../../storage/schema.ts';
 import { Envelope, errorResponses, ok, PageQuery } from '../envelope.ts';
@@ -25,7 +25,18 @@ export const AccountSchema = Type.Object(
     display_name: Type.String(),
     username: Type.Union([Type.String(), Type.Null()]),
     avatar_url: Type.Union([Type.String(), Type.Null()]),
-    status: Type.Union([Type.Literal('active'), Type.Literal('needs_reauth'), Type.Literal('disconnected')]),
+    status: Type.Union(
+      [
+        Type.Literal('active'),
+        Type.Literal('needs_reauth'),
+        Type.Literal('unavailable'),
+        Type.Literal('disconnected'),
+      ],
+      {
+        description:
+          '`needs_reauth`: its token cannot be refreshed, reconnect it. `unavailable`: the platform no longer lists it for this user (Page removed, permission withdrawn).',
+      },
+    ),
     paused: Type.Boolean(),
     connected_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
@@ -71,6 +82,7 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
                 Type.Union([
                   Type.Literal('active'),
                   Type.Literal('needs_reauth'),
+                  Type.Literal('unavailable'),
                   Type.Literal('disconnected'),
                 ]),
               ),
@@ -155,26 +167,15 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const team = await teamOf(db, request, request.query.team_id);
         const account = await findAccount(team, request.params.id);
-        if (account.paused) throw new ApiError('ACCOUNT_PAUSED', 'The account is paused; resume it first');
-        if (account.status !== 'active') {
-          throw new ApiError('REAUTH_REQUIRED', 'The account needs to be reconnected', {
-            status: account.status,
-          });
-        }
-        const fresh = await freshAccessToken(runtime, account);
-        if (!fresh.ok) {
-          throw new ApiError(
-            fresh.reason === 'reauth_required' ? 'REAUTH_REQUIRED' : 'PLATFORM_UNAVAILABLE',
-            fresh.message,
-          );
-        }
+        const fresh = await usableToken(runtime, account);
+        if (!fresh.ok) throw fresh.failure;
         reply.header('cache-control', 'no-store');
         return ok(request, {
           account_id: account.id,
           platform: account.platform,
-          access_token: fresh.accessToken,
+          access_token: fresh.value.accessToken,
           token_type: 'bearer' as const,
-          expires_at: fresh.expiresAt?.toISOString() ?? null,
+          expires_at: fresh.value.expiresAt?.toISOString() ?? null,
         });
       },
     );

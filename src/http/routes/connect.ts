@@ -4,15 +4,13 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { resolveOAuthApp } from '../../connect/credentials.ts';
+import { optionFields } from '../../connect/options.ts';
 import { pollConnectSession } from '../../connect/poll.ts';
-import { openConnectSession } from '../../connect/sessions.ts';
+import { startConnect } from '../../connect/start.ts';
 import { ApiError } from '../../errors/catalog.ts';
 import type { Runtime } from '../../runtime.ts';
-import { checkReturnUrl } from '../../teams/origins.ts';
 import { principalOf } from '../auth.ts';
 import { Envelope, errorResponses, ok } from '../envelope.ts';
-import { platformOf } from '../platform.ts';
 import { teamOf } from '../team.ts';
 import { IdField } from '../validation.ts';
 
@@ -58,6 +56,8 @@ export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
                     'For organization-wide keys; default: the organization’s first team. A team-limited key may name only its own.',
                   ),
                 ),
+                // The platforms' own options (`server_url` for Mastodon), each checked against its platform.
+                ...optionFields(),
               },
               { additionalProperties: false },
             ),
@@ -80,33 +80,21 @@ export function connectRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const body = request.body ?? {};
-        const team = await teamOf(db, request, body.team_id);
-        if (!runtime.config.headlessConnect || !team.headless_connect) {
-          throw new ApiError('NOT_ENABLED', 'Headless connect is turned off for this team');
-        }
-        const platform = platformOf(request.params.platform);
-        const oauthApp = await resolveOAuthApp(runtime, team.id, platform);
-        if (!oauthApp) {
-          throw new ApiError('PROVIDER_NOT_CONFIGURED', `No OAuth app is configured for ${platform.name}`, {
-            platform: platform.id,
-          });
-        }
-        const returnUrl =
-          body.return_url !== undefined
-            ? checkReturnUrl(body.return_url, team.allowed_origins, 'return_url')
-            : undefined;
-        const opened = await openConnectSession(runtime, {
-          teamId: team.id,
-          platform,
-          app: oauthApp,
-          returnUrl,
-          metadata: body.metadata ?? {},
+        const { return_url, metadata, team_id, ...options } = request.body ?? {};
+        const team = await teamOf(db, request, team_id);
+        const started = await startConnect(runtime, {
+          team,
+          platform: request.params.platform,
           surface: 'headless',
+          returnUrl: return_url,
+          metadata,
+          options,
         });
+        if (!started.ok) throw started.failure;
+        const opened = started.value;
         return reply.code(201).send(
           ok(request, {
-            platform: platform.id,
+            platform: opened.platform,
             connect_url: opened.connectUrl,
             expires_at: opened.expiresAt.toISOString(),
             state_token: opened.stateToken,

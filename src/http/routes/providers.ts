@@ -4,7 +4,8 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { providerSecretContext, resolveOAuthApp } from '../../connect/credentials.ts';
+import { callbackUrl } from '../../connect/callback-url.ts';
+import { removeTeamApp, resolveOAuthApp, setTeamApp } from '../../connect/oauth-apps.ts';
 import { ApiError } from '../../errors/catalog.ts';
 import type { PlatformModule } from '../../platforms/types.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -42,16 +43,19 @@ function schemaFor(summary: string) {
 }
 
 export function providerRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
-  const { db, keyring } = runtime;
+  const { db } = runtime;
   return async (app) => {
     async function view(teamId: string, platform: PlatformModule) {
-      const resolved = await resolveOAuthApp(runtime, teamId, platform);
+      // Per-instance apps (Mastodon) are registered by Portico itself; there is nothing to configure.
+      const resolved = platform.registration
+        ? undefined
+        : await resolveOAuthApp(runtime, { teamId, module: platform, options: {}, instance: '' });
       return {
         platform: platform.id,
         configured: Boolean(resolved),
         source: resolved?.source ?? null,
         client_id: resolved?.clientId ?? null,
-        callback_url: `${runtime.config.publicUrl}/oauth/callback/${platform.id}`,
+        callback_url: callbackUrl(runtime.config.publicUrl, platform.id),
       };
     }
 
@@ -77,26 +81,10 @@ export function providerRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       async (request) => {
         const platform = platformOf(request.params.platform);
         const team = await teamOf(db, request, request.query.team_id);
-        const secret = keyring.encrypt(
-          request.body.client_secret,
-          providerSecretContext(team.id, platform.id),
-        );
-        const now = runtime.now();
-        await db
-          .insertInto('provider_credentials')
-          .values({
-            team_id: team.id,
-            platform: platform.id,
-            client_id: request.body.client_id,
-            client_secret_enc: secret,
-            updated_at: now,
-          })
-          .onConflict((oc) =>
-            oc
-              .columns(['team_id', 'platform'])
-              .doUpdateSet({ client_id: request.body.client_id, client_secret_enc: secret, updated_at: now }),
-          )
-          .execute();
+        await setTeamApp(runtime, team.id, platform, {
+          clientId: request.body.client_id,
+          clientSecret: request.body.client_secret,
+        });
         return ok(request, await view(team.id, platform));
       },
     );
@@ -123,12 +111,8 @@ export function providerRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       async (request) => {
         const platform = platformOf(request.params.platform);
         const team = await teamOf(db, request, request.query.team_id);
-        const removed = await db
-          .deleteFrom('provider_credentials')
-          .where('team_id', '=', team.id)
-          .where('platform', '=', platform.id)
-          .executeTakeFirst();
-        if (removed.numDeletedRows === 0n) {
+        const removed = await removeTeamApp(runtime, team.id, platform);
+        if (!removed) {
           throw new ApiError('NOT_FOUND', `The team has no OAuth app of its own for ${platform.name}`, {
             resource: 'provider',
           });
