@@ -22,8 +22,10 @@ export const surfaces = {
   api: [accountRoutes, connectRoutes, providerRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
   public: [oauthCallbackRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
 
-  /** In sandbox mode the simulator is mounted on Portico's own port, and every platform host points at it. */
-  /** `now`: the simulator keeps Portico's clock, so tests that move time move both. */
+  /**
+   * In sandbox mode the simulator is mounted on Portico's own port, and every platform host points at it.
+   * `now`: the simulator keeps Portico's clock, so tests that move time move both.
+   */
   async sandbox(
     config: Config,
     now?: () => Date,

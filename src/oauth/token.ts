@@ -265,6 +265,22 @@ export function classify(error: unknown): OAuthFailure {
       message: `the platform refused: ${error.error}${error.error_description ? ` (${error.error_description.slice(0, 200)})` : ''}`,
     };
   }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    // RFC 6750 §3: a 401 with a challenge (Doorkeeper adds one to every token-endpoint error) names the
+    // error there; oauth4webapi reports it before reading the body.
+    const challenge = error.cause.find((c) => c.parameters.error) ?? error.cause[0];
+    const code = challenge?.parameters.error;
+    return {
+      kind: 'refused',
+      error: code,
+      status: error.status,
+      message: `the platform refused: ${code ?? `HTTP ${error.status}`}${
+        challenge?.parameters.error_description
+          ? ` (${challenge.parameters.error_description.slice(0, 200)})`
+          : ''
+      }`,
+    };
+  }
   if (error instanceof oauth.AuthorizationResponseError) {
     return { kind: 'refused', error: error.error, message: `the platform refused: ${error.error}` };
   }

@@ -308,4 +308,27 @@ describe('failures, classified by who failed', () => {
     );
     assert.ok(ok.ok);
   });
+
+  test('a 401 whose error is in a WWW-Authenticate challenge (Doorkeeper) is a refusal with that error', async () => {
+    const p = platform(
+      () =>
+        new Response(JSON.stringify({ error: 'invalid_client', error_description: 'unknown client' }), {
+          status: 401,
+          headers: {
+            'content-type': 'application/json',
+            'www-authenticate':
+              'Bearer realm="Doorkeeper", error="invalid_client", error_description="unknown client"',
+          },
+        }),
+    );
+    const result = await clientCredentials({
+      server: server(),
+      client: CLIENT,
+      outbound: p.outbound,
+      now: NOW,
+    });
+    assert.ok(!result.ok);
+    assert.equal(result.failure.kind, 'refused');
+    assert.equal(result.failure.error, 'invalid_client');
+  });
 });

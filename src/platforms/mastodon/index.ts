@@ -57,12 +57,6 @@ function server(options: MastodonOptions): AuthorizationServer {
     pkce: options.pkce ? 'S256' : 'none',
     // "separated by spaces" (https://docs.joinmastodon.org/methods/oauth/#authorize).
     scopeSeparator: ' ',
-    // Mastodon's OAuth is Doorkeeper, whose token-endpoint errors also carry a `WWW-Authenticate: Bearer
-    // error="invalid_client"` challenge; oauth4webapi reports such a challenge instead of the body's
-    // `error`, so `invalid_client` (a forgotten app) would go unseen. Passing the response through a
-    // normaliser has it read from its JSON body alone.
-    // https://github.com/doorkeeper-gem/doorkeeper/blob/main/lib/doorkeeper/oauth/error_response.rb
-    normalizeTokenResponse: (response) => response,
   };
 }
 
