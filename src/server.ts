@@ -17,18 +17,32 @@ export interface RunningPortico {
   url: string;
   /** Set on the first start against an empty database. */
   bootstrapped: Bootstrapped | undefined;
+  /**
+   * Stops taking requests, lets those in flight finish, stops background work, closes the database. Calls
+   * to platforms still running after the grace period are aborted, so a platform that never answers
+   * cannot hold the shutdown.
+   */
   close(): Promise<void>;
 }
+
+export interface StartOptions extends RuntimeOptions {
+  /** How long requests in flight may keep waiting on a platform once closing starts. @default 5000 */
+  shutdownGraceMs?: number;
+}
+
+/** How long a stopping process lets calls to platforms run before aborting them. */
+export const SHUTDOWN_GRACE_MS = 5000;
 
 export async function startPortico(
   config: Config,
   logger: Logger,
-  options: RuntimeOptions = {},
+  options: StartOptions = {},
 ): Promise<RunningPortico> {
-  const sandbox = config.mode === 'sandbox' ? await surfaces.sandbox(config) : undefined;
+  const { shutdownGraceMs = SHUTDOWN_GRACE_MS, ...runtimeOptions } = options;
+  const sandbox = config.mode === 'sandbox' ? await surfaces.sandbox(config, options.now) : undefined;
   const runtime = await createRuntime(config, logger, {
-    ...options,
-    extraOverrides: { ...sandbox?.overrides, ...options.extraOverrides },
+    ...runtimeOptions,
+    extraOverrides: { ...sandbox?.overrides, ...runtimeOptions.extraOverrides },
     ...(sandbox ? { sandboxApps: sandbox.apps } : {}),
   });
   const bootstrapped = await bootstrapIfEmpty(runtime.db, config.mode);
@@ -53,8 +67,16 @@ export async function startPortico(
     async close() {
       if (closed) return;
       closed = true;
-      for (const worker of workers) await worker.stop();
-      await app.close();
+      const grace = setTimeout(() => {
+        logger.warn({ grace_ms: shutdownGraceMs }, 'stopping: aborting calls to platforms still running');
+        runtime.outbound.abortAll();
+      }, shutdownGraceMs);
+      try {
+        for (const worker of workers) await worker.stop();
+        await app.close();
+      } finally {
+        clearTimeout(grace);
+      }
       await runtime.storage.close();
     },
   };

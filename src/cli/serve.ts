@@ -18,6 +18,10 @@ export async function serveCommand(config: Config): Promise<number> {
     },
     `Portico is listening; API reference at ${config.publicUrl}/docs`,
   );
-  await untilSignal(logger, () => portico.close());
+  await untilSignal(
+    logger,
+    () => portico.close(),
+    () => portico.runtime.outbound.abortAll(),
+  );
   return 0;
 }

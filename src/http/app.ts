@@ -52,8 +52,15 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
     logController: new AccessLog(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Once closing starts, every response ends its connection: a keep-alive connection that goes idle after
+  // close() began would otherwise hold the server open for its whole keep-alive timeout (72 s).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
     return payload;
   });
   installErrorHandling(app);

@@ -1,7 +1,9 @@
 /**
  * The one HTTP client for every call Portico makes to a platform: host overrides, a timeout per attempt,
  * and retries for idempotent requests only (network errors, timeouts, 502/503/504, 429 within a short
- * Retry-After). Nothing it reports or throws contains a query string, header or body: those hold tokens.
+ * Retry-After). A stopping process aborts every call in flight (`abortAll`), so a platform that never
+ * answers cannot hold the shutdown. Nothing it reports or throws contains a query string, header or body:
+ * those hold tokens.
  */
 import { applyHostOverrides, type HostOverrides } from './host-overrides.ts';
 import { backoffMs, isIdempotent, isRetryableStatus, retryDelayMs } from './retry.ts';
@@ -16,7 +18,10 @@ export interface OutboundEvent {
   durationMs: number;
   /** 1 for the first try. */
   attempt: number;
-  /** `network`, `timeout` or `aborted` (the caller's own signal) when no HTTP answer came. */
+  /**
+   * `network`, `timeout`, `shutdown` (`abortAll`) or `aborted` (the caller's own signal) when no HTTP
+   * answer came.
+   */
   error?: string;
 }
 
@@ -55,15 +60,30 @@ export interface Outbound {
   fetch(input: string | URL, init?: OutboundInit): Promise<Response>;
   /** The same host override, for URLs a browser will open (authorize pages). */
   rewrite(url: string | URL): URL;
+  /**
+   * For a stopping process: aborts every call in flight and fails every later one at once, with
+   * `OutboundError` of kind `shutdown`. No retry follows.
+   */
+  abortAll(): void;
 }
 
-/** A call that got no HTTP answer: the network failed or the platform stayed silent. `cause` has the detail. */
+/**
+ * A call that got no HTTP answer: the network failed, the platform stayed silent, or Portico is stopping.
+ * `cause` has the detail.
+ */
 export class OutboundError extends Error {
-  readonly kind: 'network' | 'timeout';
+  readonly kind: 'network' | 'timeout' | 'shutdown';
   /** Origin and path only. */
   readonly url: string;
-  constructor(kind: 'network' | 'timeout', url: string, options?: ErrorOptions) {
-    super(kind === 'timeout' ? `${url} did not answer in time` : `${url} could not be reached`, options);
+  constructor(kind: 'network' | 'timeout' | 'shutdown', url: string, options?: ErrorOptions) {
+    super(
+      kind === 'timeout'
+        ? `${url} did not answer in time`
+        : kind === 'shutdown'
+          ? `the call to ${url} was abandoned: Portico is stopping`
+          : `${url} could not be reached`,
+      options,
+    );
     this.name = 'OutboundError';
     this.kind = kind;
     this.url = url;
@@ -80,9 +100,23 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
   const retries = options.retries ?? DEFAULT_RETRIES;
   const report = options.onRequest ?? (() => {});
   const rewrite = (url: string | URL) => applyHostOverrides(url, overrides);
+  // One controller per call in flight (not one shared signal every call listens to, which would collect a
+  // listener per call for the life of the process).
+  const inFlight = new Set<AbortController>();
+  let stopped = false;
+  /** Waits between attempts, but not past `abortAll`. */
+  const pause = (ms: number, call: AbortController) =>
+    new Promise<void>((resolve) => {
+      call.signal.addEventListener('abort', () => resolve(), { once: true });
+      sleep(ms).then(resolve, resolve);
+    });
 
   return {
     rewrite,
+    abortAll() {
+      stopped = true;
+      for (const call of inFlight) call.abort(new Error('Portico is stopping'));
+    },
     async fetch(input, init = {}) {
       const { idempotent, timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...requestInit } = init;
       const url = rewrite(input);
@@ -94,39 +128,54 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
       const headers = new Headers(requestInit.headers);
       if (options.userAgent && !headers.has('user-agent')) headers.set('user-agent', options.userAgent);
       const callerSignal = requestInit.signal ?? undefined;
-
-      for (let attempt = 1; ; attempt++) {
-        const isLast = attempt >= attempts;
-        const started = performance.now();
-        const elapsed = () => Math.round(performance.now() - started);
-        const timeout = AbortSignal.timeout(timeoutMs);
-        const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
-        let wait: number | undefined;
-        try {
-          const response = await send(url, {
-            ...requestInit,
-            redirect: requestInit.redirect ?? 'manual',
-            method,
-            headers,
-            signal,
-          });
-          report({ method, url: safeUrl, status: response.status, durationMs: elapsed(), attempt });
-          if (isLast || !isRetryableStatus(response.status)) return response;
-          wait = retryDelayMs(response.headers.get('retry-after'), attempt);
-          if (wait === undefined) return response;
-          await response.body?.cancel();
-        } catch (error) {
-          if (callerSignal?.aborted) {
-            report({ method, url: safeUrl, durationMs: elapsed(), attempt, error: 'aborted' });
-            throw callerSignal.reason;
+      if (stopped) {
+        report({ method, url: safeUrl, durationMs: 0, attempt: 1, error: 'shutdown' });
+        throw new OutboundError('shutdown', safeUrl);
+      }
+      const call = new AbortController();
+      inFlight.add(call);
+      try {
+        for (let attempt = 1; ; attempt++) {
+          const isLast = attempt >= attempts;
+          const started = performance.now();
+          const elapsed = () => Math.round(performance.now() - started);
+          const timeout = AbortSignal.timeout(timeoutMs);
+          const signal = AbortSignal.any(
+            callerSignal ? [callerSignal, timeout, call.signal] : [timeout, call.signal],
+          );
+          let wait: number | undefined;
+          try {
+            const response = await send(url, {
+              ...requestInit,
+              redirect: requestInit.redirect ?? 'manual',
+              method,
+              headers,
+              signal,
+            });
+            report({ method, url: safeUrl, status: response.status, durationMs: elapsed(), attempt });
+            if (isLast || !isRetryableStatus(response.status)) return response;
+            wait = retryDelayMs(response.headers.get('retry-after'), attempt);
+            if (wait === undefined) return response;
+            await response.body?.cancel();
+          } catch (error) {
+            if (callerSignal?.aborted) {
+              report({ method, url: safeUrl, durationMs: elapsed(), attempt, error: 'aborted' });
+              throw callerSignal.reason;
+            }
+            const kind = call.signal.aborted ? 'shutdown' : timeout.aborted ? 'timeout' : 'network';
+            report({ method, url: safeUrl, durationMs: elapsed(), attempt, error: kind });
+            if (isLast || kind === 'shutdown') throw new OutboundError(kind, safeUrl, { cause: error });
+            wait = backoffMs(attempt);
           }
-          const kind = timeout.aborted ? 'timeout' : 'network';
-          report({ method, url: safeUrl, durationMs: elapsed(), attempt, error: kind });
-          if (isLast) throw new OutboundError(kind, safeUrl, { cause: error });
-          wait = backoffMs(attempt);
+          await pause(wait, call);
+          callerSignal?.throwIfAborted();
+          if (call.signal.aborted) {
+            report({ method, url: safeUrl, durationMs: 0, attempt: attempt + 1, error: 'shutdown' });
+            throw new OutboundError('shutdown', safeUrl, { cause: call.signal.reason });
+          }
         }
-        await sleep(wait);
-        callerSignal?.throwIfAborted();
+      } finally {
+        inFlight.delete(call);
       }
     },
   };

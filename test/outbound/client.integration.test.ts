@@ -299,6 +299,55 @@ describe('failures without an answer', () => {
   });
 });
 
+describe('a stopping process', () => {
+  const arrived = async (count: number) => {
+    while (seen.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+
+  test('abortAll ends a call to a server that never answers at once, as kind "shutdown", without a retry', async () => {
+    handler = () => {}; // never answers
+    const { outbound, events } = client({ timeoutMs: 60_000, retries: 2 });
+    const pending = rejection(outbound.fetch(`${base}/hangs`));
+    await arrived(1);
+    outbound.abortAll();
+    const error = await pending;
+    assert.ok(error instanceof OutboundError);
+    assert.equal(error.kind, 'shutdown');
+    assert.deepEqual(
+      events.map((e) => e.error),
+      ['shutdown'],
+    );
+    assert.equal(seen.length, 1, 'a GET is not retried after abortAll');
+  });
+
+  test('abortAll cuts the wait before a retry short', async () => {
+    handler = answer(503);
+    const waits: number[] = [];
+    const outbound = createOutbound({
+      retries: 2,
+      // a wait that would outlast the test unless abortAll ends it
+      sleep: (ms) => {
+        waits.push(ms);
+        return new Promise(() => {});
+      },
+    });
+    const pending = rejection(outbound.fetch(`${base}/busy`));
+    while (waits.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    outbound.abortAll();
+    const error = await pending;
+    assert.ok(error instanceof OutboundError && error.kind === 'shutdown');
+    assert.equal(seen.length, 1);
+  });
+
+  test('after abortAll a new call fails at once without being sent', async () => {
+    const { outbound } = client();
+    outbound.abortAll();
+    const error = await rejection(outbound.fetch(`${base}/late`));
+    assert.ok(error instanceof OutboundError && error.kind === 'shutdown');
+    assert.equal(seen.length, 0);
+  });
+});
+
 describe('what is sent and what is reported', () => {
   test('the configured user-agent is sent; a request may set its own', async () => {
     const { outbound } = client({ userAgent: 'Portico/test' });
