@@ -3,8 +3,7 @@
  * platform (the hosted product's refresh-channels) and select or clear an account's target (its
  * set-channel / unset-channel).
  */
-import { resolveOAuthApp } from '../connect/oauth-apps.ts';
-import { platformContext } from '../connect/platform-context.ts';
+import { grantContext } from '../connect/platform-context.ts';
 import { grantFields, targetFields } from '../connect/save.ts';
 import { ApiError } from '../errors/catalog.ts';
 import { failure, type Result, success } from '../oauth/result.ts';
@@ -32,15 +31,11 @@ export async function relistTargets(
     const code = token.failure.reason === 'reauth_required' ? 'REAUTH_REQUIRED' : 'PLATFORM_UNAVAILABLE';
     return failure(new ApiError(code, token.failure.message));
   }
-  const app = await resolveOAuthApp(runtime, {
-    teamId: grant.team_id,
-    module,
-    options: grant.options,
-    instance: grant.instance,
-  });
-  if (!app)
+  const found = await grantContext(runtime, grant);
+  if (!found) {
     return failure(new ApiError('PROVIDER_NOT_CONFIGURED', `No OAuth app is configured for ${module.name}`));
-  const ctx = platformContext(runtime, module, app, grant.options);
+  }
+  const { ctx } = found;
   const tokens = { accessToken: token.value.accessToken, scopes: grant.scopes };
   const identity = {
     id: grant.subject,

@@ -3,29 +3,18 @@
  * RFC 7009 at its server's revocation endpoint, else nothing to do. A failure is a value: the caller
  * (disconnect) reports it and goes on.
  */
-import { resolveOAuthApp } from '../connect/oauth-apps.ts';
-import { platformContext } from '../connect/platform-context.ts';
+import { grantContext } from '../connect/platform-context.ts';
 import { failure, type OAuthFailure, type Result, success } from '../oauth/result.ts';
 import { revokeToken } from '../oauth/token.ts';
 import { PlatformError } from '../platforms/api.ts';
-import { findPlatform } from '../platforms/registry.ts';
 import type { Runtime } from '../runtime.ts';
 import type { Grant } from '../storage/schema.ts';
 import { grantTokens } from './tokens.ts';
 
 export async function revokeGrant(runtime: Runtime, grant: Grant): Promise<Result<void, OAuthFailure>> {
-  const module = findPlatform(grant.platform);
-  const app =
-    module &&
-    (await resolveOAuthApp(runtime, {
-      teamId: grant.team_id,
-      module,
-      options: grant.options,
-      instance: grant.instance,
-    }));
-  if (!module || !app)
-    return failure({ kind: 'refused', message: 'No OAuth app is configured to revoke with' });
-  const ctx = platformContext(runtime, module, app, grant.options);
+  const found = await grantContext(runtime, grant);
+  if (!found) return failure({ kind: 'refused', message: 'No OAuth app is configured to revoke with' });
+  const { module, ctx } = found;
   const tokens = grantTokens(runtime.keyring, grant);
   if (module.revoke) {
     try {

@@ -226,3 +226,16 @@ export function requestedScopes(module: PlatformModule): string[] {
   if (module.protocol !== 'oauth2') return [];
   return [...module.oauth.scopes.required, ...(module.oauth.scopes.optional ?? [])];
 }
+
+/** `listTargets` of a platform whose one target is the authorizing user's own profile (X, TikTok...). */
+export async function ownProfile(_ctx: unknown, _tokens: unknown, identity: Identity): Promise<Target[]> {
+  return [
+    {
+      externalId: identity.id,
+      type: 'profile',
+      name: identity.name,
+      username: identity.username,
+      avatarUrl: identity.avatarUrl,
+    },
+  ];
+}

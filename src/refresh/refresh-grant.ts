@@ -9,15 +9,14 @@
  */
 import { grantTokenContext, grantTokens } from '../accounts/tokens.ts';
 import { accountView } from '../accounts/views.ts';
-import { resolveOAuthApp } from '../connect/oauth-apps.ts';
-import { platformContext } from '../connect/platform-context.ts';
+import { grantContext } from '../connect/platform-context.ts';
 import { emitEvent } from '../events/outbox.ts';
 import { failure, type OAuthFailure, type Result, success } from '../oauth/result.ts';
 import { refreshTokens } from '../oauth/token.ts';
 import type { TokenSet } from '../oauth/types.ts';
 import { PlatformError } from '../platforms/api.ts';
 import { findPlatform } from '../platforms/registry.ts';
-import type { PlatformModule } from '../platforms/types.ts';
+import type { PlatformContext, PlatformModule } from '../platforms/types.ts';
 import type { Runtime } from '../runtime.ts';
 import { newId } from '../storage/ids.ts';
 import type { Grant } from '../storage/schema.ts';
@@ -108,21 +107,16 @@ async function refreshUnderLease(
     await releaseLease(runtime, grant.id, owner);
     return success(current(runtime, grant));
   }
-  const app = await resolveOAuthApp(runtime, {
-    teamId: grant.team_id,
-    module,
-    options: grant.options,
-    instance: grant.instance,
-  });
-  if (!app) {
+  const found = await grantContext(runtime, grant);
+  if (!found) {
     await releaseLease(runtime, grant.id, owner);
     return failure({
       reason: 'platform_unavailable',
       message: `No OAuth app is configured for ${module.name}`,
     });
   }
+  const { ctx } = found;
   const used = grantTokens(runtime.keyring, grant);
-  const ctx = platformContext(runtime, module, app, grant.options);
   const result = await callPlatform(module, ctx, used);
   if (!result.ok) {
     runtime.metrics.refreshes.inc({ platform: module.id, outcome: result.failure.kind });
@@ -215,7 +209,7 @@ function presented(grant: Grant, module: PlatformModule): string {
 
 async function callPlatform(
   module: PlatformModule,
-  ctx: ReturnType<typeof platformContext>,
+  ctx: PlatformContext,
   used: { accessToken: string; refreshToken?: string },
 ): Promise<Result<TokenSet, OAuthFailure>> {
   const variant = module.refresh;

@@ -12,7 +12,13 @@ import { clientCredentials, revokeToken } from '../../oauth/token.ts';
 import { OutboundError } from '../../outbound/client.ts';
 import { checkPublicHost, type Resolver, systemResolver } from '../../outbound/public-address.ts';
 import { field, PlatformError } from '../api.ts';
-import type { AuthorizationServer, OAuth2Module, OptionError, OptionsContext } from '../types.ts';
+import {
+  type AuthorizationServer,
+  type OAuth2Module,
+  type OptionError,
+  type OptionsContext,
+  ownProfile,
+} from '../types.ts';
 
 /** What a connect stores: the server's origin, and whether it takes PKCE (Mastodon 4.3 and later). */
 export type MastodonOptions = { server: string; pkce: boolean };
@@ -154,17 +160,7 @@ export function createMastodon(resolve: Resolver = systemResolver): OAuth2Module
       };
     },
 
-    async listTargets(_ctx, _tokens, identity) {
-      return [
-        {
-          externalId: identity.id,
-          type: 'profile',
-          name: identity.name,
-          username: identity.username,
-          avatarUrl: identity.avatarUrl,
-        },
-      ];
-    },
+    listTargets: ownProfile,
   };
 }
 

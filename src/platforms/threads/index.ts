@@ -7,7 +7,13 @@
 import { readTokenResponse } from '../../oauth/token.ts';
 import { OutboundError } from '../../outbound/client.ts';
 import { field, PlatformError } from '../api.ts';
-import type { AuthorizationServer, PlatformContext, PlatformModule, TokenSet } from '../types.ts';
+import {
+  type AuthorizationServer,
+  type PlatformContext,
+  type PlatformModule,
+  type TokenSet,
+  ownProfile,
+} from '../types.ts';
 
 /**
  * "The Threads API can be accessed by either graph.threads.com or graph.threads.net."
@@ -174,15 +180,5 @@ export const threads: PlatformModule = {
     };
   },
 
-  async listTargets(_ctx, _tokens, identity) {
-    return [
-      {
-        externalId: identity.id,
-        type: 'profile',
-        name: identity.name,
-        username: identity.username,
-        avatarUrl: identity.avatarUrl,
-      },
-    ];
-  },
+  listTargets: ownProfile,
 };

@@ -7,7 +7,7 @@
 import { revokeToken } from '../../oauth/token.ts';
 import type { RawTokenResponse } from '../../oauth/types.ts';
 import { field, PlatformError } from '../api.ts';
-import type { PlatformModule } from '../types.ts';
+import { type PlatformModule, ownProfile } from '../types.ts';
 
 const API = 'https://open.tiktokapis.com/v2';
 /**
@@ -117,15 +117,5 @@ export const tiktok: PlatformModule = {
     };
   },
 
-  async listTargets(_ctx, _tokens, identity) {
-    return [
-      {
-        externalId: identity.id,
-        type: 'profile',
-        name: identity.name,
-        username: identity.username,
-        avatarUrl: identity.avatarUrl,
-      },
-    ];
-  },
+  listTargets: ownProfile,
 };

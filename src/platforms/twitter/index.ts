@@ -3,7 +3,7 @@
  * @see https://docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code
  */
 import { field } from '../api.ts';
-import type { PlatformModule } from '../types.ts';
+import { type PlatformModule, ownProfile } from '../types.ts';
 
 const API = 'https://api.x.com/2';
 
@@ -51,15 +51,5 @@ export const twitter: PlatformModule = {
     };
   },
 
-  async listTargets(_ctx, _tokens, identity) {
-    return [
-      {
-        externalId: identity.id,
-        type: 'profile',
-        name: identity.name,
-        username: identity.username,
-        avatarUrl: identity.avatarUrl,
-      },
-    ];
-  },
+  listTargets: ownProfile,
 };
