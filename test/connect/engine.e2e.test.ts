@@ -121,7 +121,13 @@ for (const backend of BACKENDS) {
       const denied = await connectThroughSandbox(fx.portico, 'twitter', { decision: 'deny' });
       const html = await denied.response.text();
       assert.match(html, /access_denied/);
+      assert.match(html, /go back to the app/i);
       assert.ok(!/<script/i.test(html));
+      for (const page of [flow.response, denied.response]) {
+        assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+        assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+        assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      }
     });
 
     test('a pending session polls as pending', async () => {

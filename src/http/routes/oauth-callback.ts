@@ -1,13 +1,10 @@
 /** `GET /oauth/callback/{platform}`: where every platform sends the user back. Public, rate limited per IP. */
 import type { FastifyPluginAsync } from 'fastify';
 import { type ConnectOutcome, completeConnect } from '../../connect/complete.ts';
-import { outcomePage } from '../../connect/outcome-page.ts';
-import { returnLocation } from '../../connect/return.ts';
 import type { Runtime } from '../../runtime.ts';
-
-/** The page has no scripts, no frames and no outside resources. */
-export const PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+import { sendPage } from '../html.ts';
+import { outcomePage } from '../outcome-page.ts';
+import { returnLocation } from '../return-location.ts';
 
 export function oauthCallbackRoutes(runtime: Runtime): FastifyPluginAsync {
   return async (app) => {
@@ -36,12 +33,7 @@ export function oauthCallbackRoutes(runtime: Runtime): FastifyPluginAsync {
         const location = returnLocation(outcome);
         if (location) return reply.redirect(location, 303);
         const page = outcomePage(outcome);
-        return reply
-          .code(failedInside ? 500 : page.status)
-          .header('content-security-policy', PAGE_CSP)
-          .header('x-content-type-options', 'nosniff')
-          .type('text/html; charset=utf-8')
-          .send(page.html);
+        return sendPage(reply, failedInside ? 500 : page.status, page.html);
       },
     );
   };

@@ -2,7 +2,7 @@
  * Where the user goes after a connect attempt. Headless sessions return to `return_url` with
  * `?connected=<count>&platform=<id>` or `?error=<code>&platform=<id>`, keeping the URL's own query.
  */
-import type { ConnectOutcome } from './complete.ts';
+import type { ConnectOutcome } from '../connect/complete.ts';
 
 export function returnLocation(outcome: ConnectOutcome): string | undefined {
   const returnUrl = outcome.session?.return_url;
