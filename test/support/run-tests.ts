@@ -14,7 +14,10 @@ import { findTestPostgres } from './postgres.ts';
 const args = process.argv.slice(2);
 const files = args.some((arg) => !arg.startsWith('-')) ? [] : ['test/**/*.test.ts'];
 
-const postgres = await findTestPostgres();
+const postgres = await findTestPostgres().catch((error: Error) => {
+  console.error(`npm test: ${error.message}`);
+  process.exit(1);
+});
 console.log(`test database: ${postgres.description}`);
 
 // Ctrl-C reaches the runner and the embedded server too (same process group); this process waits for the
