@@ -29,6 +29,21 @@ export function oauthCallbackRoutes(runtime: Runtime): FastifyPluginAsync {
             message: '',
           };
         }
+        // One line per connect attempt, whatever its outcome: what an operator needs to answer "why did my
+        // user's connect fail?". Never the state, the code or a token.
+        request.log.info(
+          {
+            connect: {
+              platform: outcome.platform?.id ?? request.params.platform.slice(0, 40),
+              team_id: outcome.session?.team_id ?? null,
+              session_id: outcome.session?.id ?? null,
+              ...(outcome.ok
+                ? { outcome: 'connected', accounts: outcome.accounts.length }
+                : { outcome: 'failed', error_code: outcome.code }),
+            },
+          },
+          outcome.ok ? 'connect succeeded' : 'connect failed',
+        );
         reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
         const location = returnLocation(outcome);
         if (location) return reply.redirect(location, 303);
