@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { buildApp } from './http/app.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
-import { surfaces } from './surfaces.ts';
+import { SANDBOX_PREFIX, surfaces } from './surfaces.ts';
 import { type Bootstrapped, bootstrapIfEmpty } from './teams/bootstrap.ts';
 
 export interface RunningPortico {
@@ -50,6 +50,7 @@ export async function startPortico(
     api: surfaces.api,
     public: surfaces.public,
     mounts: sandbox ? [sandbox.mount] : [],
+    home: { simulatorPrefix: sandbox ? SANDBOX_PREFIX : undefined },
   });
   const workers = config.inProcessWorkers ? surfaces.workers(runtime) : [];
   const address = await app.listen({ host: config.host, port: config.port });

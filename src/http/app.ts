@@ -1,18 +1,18 @@
 /**
- * The HTTP application: one Fastify instance serving the headless API (`/v1`), the hosted-portal API
- * (`/api/v1`), OAuth callbacks, the API reference and operations endpoints. Routes are thin adapters;
- * the logic lives in the modules they call.
+ * The HTTP application: one Fastify instance serving the headless API (`/v1`), OAuth callbacks, the home
+ * page, the API reference and operations endpoints. (Errors under `/api/v1`, the hosted-portal API to come,
+ * already answer in that product's shape.) Routes are thin adapters; the logic lives in the modules they call.
  */
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { ApiError } from '../errors/catalog.ts';
 import type { Runtime } from '../runtime.ts';
 import { newId } from '../storage/ids.ts';
 import { requireApiKey } from './auth.ts';
+import { registerApiReference } from './docs.ts';
 import { ErrorEnvelope } from './envelope.ts';
 import { frameworkError, installErrorHandling } from './errors.ts';
 import { installIdempotency } from './idempotency.ts';
@@ -21,6 +21,7 @@ import { installMetrics } from './metrics.ts';
 import { AccountSchema } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
+import { type HomeOptions, homeRoutes } from './routes/home.ts';
 import { TeamSchema, teamRoutes } from './routes/teams.ts';
 import { schemaController } from './validation.ts';
 
@@ -33,6 +34,8 @@ export interface AppParts {
   public: Array<(runtime: Runtime) => FastifyPluginAsync>;
   /** Mounted as they are (the sandbox simulator). */
   mounts: Array<{ plugin: FastifyPluginAsync; prefix: string }>;
+  /** What the home page links to besides the API (the simulator in sandbox mode). */
+  home: HomeOptions;
 }
 
 export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}): Promise<FastifyInstance> {
@@ -61,6 +64,9 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     if (closing) reply.header('connection', 'close');
+    // Every answer, HTML page or not, unless a route says otherwise.
+    if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'no-referrer');
     return payload;
   });
   installErrorHandling(app);
@@ -76,7 +82,8 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
         title: 'Portico API',
         version: '0.1.0',
         description:
-          'Self-hosted social-account connection gateway. Authenticate with `Authorization: Bearer <key>` or `x-api-key: <key>`.',
+          'Self-hosted social-account connection gateway. Authenticate with `Authorization: Bearer <key>` or `x-api-key: <key>`.\n\n' +
+          'This document as JSON: [/openapi.json](/openapi.json). Portico’s home page: [/](/).',
       },
       components: {
         securitySchemes: {
@@ -90,9 +97,10 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
     hideUntagged: true,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await registerApiReference(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  await app.register(homeRoutes(runtime, parts.home));
   await app.register(healthRoutes(runtime));
 
   await app.register(async (api) => {
