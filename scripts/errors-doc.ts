@@ -17,7 +17,8 @@ export function errorsMarkdown(): string {
 
 The headless API (\`/v1/...\`) answers errors as
 \`{"success": false, "error": {"code", "message", "details"}, "meta": {"request_id", "timestamp"}}\`.
-The hosted-portal API (\`/api/v1/...\`) answers \`{"statusCode", "message", "error", "issues": [{"code", "message", "path"}]}\`,
+The hosted-portal API (\`/api/v1/...\`) is coming: no endpoint answers there yet, but errors under that path
+already come in its shape, \`{"statusCode", "message", "error", "issues": [{"code", "message", "path"}]}\`,
 where \`error\` is the code below. Validation errors name the field (\`details.field\`, \`issues[].path\`).
 Every response carries \`x-request-id\`; quote it when reporting a problem.
 

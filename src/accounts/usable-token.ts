@@ -12,7 +12,7 @@ import { targetTokenContext } from './tokens.ts';
 
 export async function usableToken(runtime: Runtime, account: Account): Promise<Result<FreshToken, ApiError>> {
   if (account.paused)
-    return failure(new ApiError('ACCOUNT_PAUSED', 'The account is paused; resume it first'));
+    return failure(new ApiError('ACCOUNT_PAUSED', 'The account is paused'));
   if (account.status !== 'active') {
     return failure(
       new ApiError('REAUTH_REQUIRED', 'The account needs to be reconnected', { status: account.status }),

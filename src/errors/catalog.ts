@@ -54,7 +54,11 @@ export const apiErrors = {
     status: 422,
     meaning: 'No OAuth app (client id and secret) is configured for this platform.',
   },
-  ACCOUNT_PAUSED: { status: 409, meaning: 'The account is paused; resume it first.' },
+  ACCOUNT_PAUSED: {
+    status: 409,
+    meaning:
+      'The account is paused. Pausing and resuming through the API are coming; until then only an account paused in the database answers this.',
+  },
   REAUTH_REQUIRED: {
     status: 409,
     meaning: 'The platform no longer accepts the account’s tokens; send the user through a reconnect link.',

@@ -1,0 +1,58 @@
+/**
+ * Issue 8, section 6: the docs say what works today and list what is coming as coming. These checks keep
+ * the promises that went wrong from coming back.
+ */
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { describe, test } from 'node:test';
+import { apiErrors } from '../../src/errors/catalog.ts';
+import { allPlatforms } from '../../src/platforms/registry.ts';
+
+const COMING = /\b(coming|to come|later|yet)\b/i;
+
+async function docs(): Promise<Array<[string, string]>> {
+  const files = [
+    'README.md',
+    ...(await readdir('docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+  ];
+  return Promise.all(files.map(async (file) => [file, await readFile(file, 'utf8')] as [string, string]));
+}
+
+/** Paragraphs, list items and table rows: the units a promise is made in. */
+function passages(markdown: string): string[] {
+  return markdown.split(/\n\s*\n|\n(?=\s*[-*] |\|)/).map((p) => p.replace(/\s+/g, ' '));
+}
+
+describe('the docs promise only what exists', () => {
+  test('the README lists exactly the platform ids Portico accepts', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    const sentence = /Platform ids are lower case:([\s\S]*?)\.\s/.exec(readme)?.[1] ?? '';
+    const listed = [...sentence.matchAll(/`([a-z0-9_-]+)`/g)].map((m) => m[1]).sort();
+    const accepted = allPlatforms()
+      .flatMap((p) => [p.id, ...(p.aliases ?? [])])
+      .sort();
+    assert.deepEqual(listed, accepted);
+  });
+
+  test('webhooks, pausing and the hosted portal appear only as coming', async () => {
+    for (const [file, text] of await docs()) {
+      for (const passage of passages(text)) {
+        // Mastodon's own `/api/v1/apps` is a platform endpoint, not Portico's portal API.
+        const promise = /webhook|paus(e|ing)|resum(e|ing)|hosted[- ]portal|`\/api\/v1\/\.\.\.`/i.exec(
+          passage,
+        );
+        if (promise) assert.match(passage, COMING, `${file}: "${promise[0]}" in: ${passage.slice(0, 200)}`);
+      }
+    }
+  });
+
+  test('ACCOUNT_PAUSED does not ask for a resume that does not exist', () => {
+    assert.doesNotMatch(apiErrors.ACCOUNT_PAUSED.meaning, /resume it/);
+    assert.match(apiErrors.ACCOUNT_PAUSED.meaning, COMING);
+  });
+
+  test('package.json claims no platform count and no portal', async () => {
+    const { description } = JSON.parse(await readFile('package.json', 'utf8')) as { description: string };
+    assert.doesNotMatch(description, /\d+ platforms|portal/i);
+  });
+});
