@@ -59,6 +59,11 @@ export async function startPortico(
       'SANDBOX MODE: every platform is served by the built-in simulator; no real account can connect',
     );
   }
+  if (config.allowPrivateInstances) {
+    logger.warn(
+      'PORTICO_ALLOW_PRIVATE_INSTANCES: connects may name servers on loopback and private addresses; callers can make Portico reach internal services',
+    );
+  }
   let closed = false;
   return {
     app,
