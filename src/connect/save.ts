@@ -116,40 +116,41 @@ async function activateEach(
   targets: TargetRow[],
   now: Date,
 ): Promise<Account[]> {
-  const accounts: Account[] = [];
-  for (const target of targets) {
-    const account = await trx
-      .insertInto('accounts')
-      .values({
+  // One statement for every target: a connect's round trips are its cost.
+  const accounts = await trx
+    .insertInto('accounts')
+    .values(
+      targets.map((target) => ({
         id: newId('acc', now.getTime()),
         ...targetFields(grant, target),
-        activation: 'each',
+        activation: 'each' as const,
         metadata: JSON.stringify(session.metadata),
         connected_at: now,
         updated_at: now,
-      })
-      .onConflict((oc) =>
-        oc
-          .columns(['team_id', 'platform', 'instance', 'external_id'])
-          .where('activation', '=', 'each')
-          .doUpdateSet((eb) => ({
-            grant_id: eb.ref('excluded.grant_id'),
-            target_id: eb.ref('excluded.target_id'),
-            target_type: eb.ref('excluded.target_type'),
-            display_name: eb.ref('excluded.display_name'),
-            username: eb.ref('excluded.username'),
-            avatar_url: eb.ref('excluded.avatar_url'),
-            status: sql<'active'>`'active'`,
-            // The new connect's metadata is added to what the account already had.
-            metadata: sql<string>`accounts.metadata || excluded.metadata`,
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-      )
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    accounts.push(account);
-  }
-  return accounts;
+      })),
+    )
+    .onConflict((oc) =>
+      oc
+        .columns(['team_id', 'platform', 'instance', 'external_id'])
+        .where('activation', '=', 'each')
+        .doUpdateSet((eb) => ({
+          grant_id: eb.ref('excluded.grant_id'),
+          target_id: eb.ref('excluded.target_id'),
+          target_type: eb.ref('excluded.target_type'),
+          display_name: eb.ref('excluded.display_name'),
+          username: eb.ref('excluded.username'),
+          avatar_url: eb.ref('excluded.avatar_url'),
+          status: sql<'active'>`'active'`,
+          // The new connect's metadata is added to what the account already had.
+          metadata: sql<string>`accounts.metadata || excluded.metadata`,
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+    )
+    .returningAll()
+    .execute();
+  // In the order the targets were listed.
+  const order = new Map(targets.map((t, i) => [t.id, i]));
+  return accounts.sort((a, b) => order.get(a.target_id!)! - order.get(b.target_id!)!);
 }
 
 /**
