@@ -31,7 +31,9 @@ export const linkedin: PlatformModule = {
       revokeUrl: 'https://www.linkedin.com/oauth/v2/revoke',
       // LinkedIn takes client_id and client_secret in the form body.
       clientAuth: 'post',
-      // PKCE is only for LinkedIn-enabled native clients; web apps use the client secret.
+      // PKCE is only for LinkedIn-enabled native clients (loopback redirects); web apps use the client
+      // secret. What that leaves open is in docs/security.md.
+      // https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow-native
       pkce: 'none',
       scopeSeparator: ' ',
       // The granted scope comes back comma-separated ("email,openid,profile,w_member_social").
