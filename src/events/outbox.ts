@@ -5,7 +5,13 @@
 import type { Db } from '../storage/db.ts';
 import { newId } from '../storage/ids.ts';
 
-export type EventType = 'account.connected' | 'account.token_expired';
+export type EventType =
+  | 'account.connected'
+  | 'account.token_expired'
+  | 'account.refreshed'
+  | 'account.refresh_failed'
+  | 'account.recovered'
+  | 'account.token_expiring';
 
 export async function emitEvent(
   db: Db,
