@@ -11,7 +11,11 @@ export type EventType =
   | 'account.refreshed'
   | 'account.refresh_failed'
   | 'account.recovered'
-  | 'account.token_expiring';
+  | 'account.token_expiring'
+  | 'account.reconnected'
+  | 'account.paused'
+  | 'account.resumed'
+  | 'account.disconnected';
 
 export async function emitEvent(
   db: Db,
