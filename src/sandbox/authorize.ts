@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { consentPage, errorPage, sendHtml } from './html.ts';
-import { allValues, singleValues } from './oauth.ts';
+import { allValues, redirectWith, singleValues } from './oauth.ts';
 import type { SandboxPlatform } from './platform.ts';
 import type { Sandbox } from './sandbox.ts';
 import type { PendingAuthorization } from './store.ts';
@@ -22,6 +22,16 @@ export type AuthorizeCheck =
   | { kind: 'page'; title: string; message: string }
   /** An error redirect (RFC 6749 §4.1.2.1), once client and redirect_uri are known to be good. */
   | { kind: 'redirect'; location: string };
+
+/** The `redirect` check: `error`, `error_description` and `state` back to the request's redirect_uri. */
+export function redirectError(q: Record<string, string>, error: string, description: string): AuthorizeCheck {
+  const location = redirectWith(q.redirect_uri as string, {
+    error,
+    error_description: description,
+    state: q.state,
+  });
+  return { kind: 'redirect', location };
+}
 
 export interface AuthorizeFlow {
   platform: SandboxPlatform;

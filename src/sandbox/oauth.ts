@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Sandbox } from './sandbox.ts';
-import type { AuthorizationCode } from './store.ts';
+import type { AuthorizationCode, Grant } from './store.ts';
 
 /** Flattens a query string or form body to single values (the first one when a name repeats). */
 export function singleValues(source: unknown): Record<string, string> {
@@ -121,6 +121,22 @@ export function redeemCode(
     }
   }
   return { ok: true, code };
+}
+
+/** The grant a redeemed code starts now, for the code's client, user and scopes. */
+export function grantFromCode(
+  sandbox: Sandbox,
+  code: AuthorizationCode,
+  refreshExpiresAt: number | null,
+): Grant {
+  return sandbox.store.addGrant({
+    platform: code.platform,
+    clientId: code.clientId,
+    userId: code.userId,
+    scopes: code.scopes,
+    createdAt: sandbox.now(),
+    refreshExpiresAt,
+  });
 }
 
 /** Human wording for a failed redemption, used in error_description / message fields. */

@@ -6,7 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { grantedTo, type SandboxClient } from './clients.ts';
-import { type CodeFailure, isFormRequest, redeemCode, singleValues } from './oauth.ts';
+import { type CodeFailure, grantFromCode, isFormRequest, redeemCode, singleValues } from './oauth.ts';
 import type { Sandbox } from './sandbox.ts';
 import { answeredByScenario, type ScenarioBodies } from './scenarios.ts';
 import type { Grant, RefreshToken } from './store.ts';
@@ -67,7 +67,7 @@ type CodeGrant =
  * grant_type=authorization_code: redeems `code` (with `code_verifier` where the authorization had a
  * challenge) and records the grant. `answered` means the user's scenario already replied.
  */
-async function authorizationCodeGrant(
+export async function authorizationCodeGrant(
   sandbox: Sandbox,
   reply: FastifyReply,
   request: GrantRequest & { refreshExpiresAt: number | null },
@@ -84,14 +84,7 @@ async function authorizationCodeGrant(
     codeVerifier: form.code_verifier,
   });
   if (!redeemed.ok) return { kind: 'failed', reason: redeemed.reason };
-  const grant = sandbox.store.addGrant({
-    platform,
-    clientId: client.clientId,
-    userId: redeemed.code.userId,
-    scopes: redeemed.code.scopes,
-    createdAt: sandbox.now(),
-    refreshExpiresAt: request.refreshExpiresAt,
-  });
+  const grant = grantFromCode(sandbox, redeemed.code, request.refreshExpiresAt);
   return { kind: 'granted', grant };
 }
 
@@ -107,7 +100,7 @@ type RefreshGrant =
  * grant_type=refresh_token: the presented token must be this client's, live, and within its grant's
  * refresh lifetime. Whether it rotates is the platform's default unless the user's scenario says otherwise.
  */
-async function refreshTokenGrant(
+export async function refreshTokenGrant(
   sandbox: Sandbox,
   reply: FastifyReply,
   request: GrantRequest & { rotatesByDefault: boolean },

@@ -7,14 +7,12 @@
  *       https://developers.facebook.com/docs/graph-api/reference/debug_token
  *       https://developers.facebook.com/docs/graph-api/guides/error-handling
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { singleValues } from '../oauth.ts';
 import type { Sandbox, TokenCheck } from '../sandbox.ts';
 import type { SimTarget } from '../users.ts';
+import { GRAPH_VERSION, graphErrorBody, TOKEN_FAILURES } from './meta-graph.ts';
 
-/** Any Graph API version in the path: /v22.0/dialog/oauth, /v19.0/oauth/access_token... */
-export const GRAPH_VERSION = /^v\d+\.\d+$/;
 /** Used in paging URLs when the request named no version. */
 const DEFAULT_VERSION = 'v22.0';
 /** /me/accounts page size: default 25, at most 100. */
@@ -38,13 +36,7 @@ const PAGE_FIELDS = new Set([
 /** Granted permissions whose effect is limited to the Pages the user has (debug_token granular_scopes). */
 const PAGE_SCOPED = /^(pages_|read_insights|instagram_)/;
 
-export interface GraphFailure {
-  message: string;
-  code: number;
-  subcode?: number;
-}
-
-/** Graph errors: `{"error":{"message","type":"OAuthException","code","error_subcode"?,"fbtrace_id"}}`. */
+/** Graph errors (meta-graph.ts); code 190 also names the token in `WWW-Authenticate`. */
 export function graphError(
   reply: FastifyReply,
   status: number,
@@ -54,15 +46,7 @@ export function graphError(
 ) {
   if (code === 190)
     reply.header('www-authenticate', `OAuth "Facebook Platform" "invalid_token" "${message}"`);
-  return reply.code(status).send({
-    error: {
-      message,
-      type: options.type ?? 'OAuthException',
-      code,
-      ...(options.subcode !== undefined ? { error_subcode: options.subcode } : {}),
-      fbtrace_id: randomBytes(9).toString('base64url'),
-    },
-  });
+  return reply.code(status).send(graphErrorBody(message, code, options));
 }
 
 type Handler = (sandbox: Sandbox, params: Record<string, string>, reply: FastifyReply) => Promise<unknown>;
@@ -136,32 +120,9 @@ function headerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-function tokenError(reply: FastifyReply, reason: 'missing' | 'invalid' | 'expired' | 'revoked') {
-  switch (reason) {
-    case 'missing':
-      return graphError(
-        reply,
-        400,
-        'An active access token must be used to query information about the current user.',
-        2500,
-      );
-    case 'invalid':
-      return graphError(reply, 400, 'Invalid OAuth access token - Cannot parse access token', 190);
-    case 'expired':
-      return graphError(reply, 400, 'Error validating access token: Session has expired.', 190, {
-        subcode: 463,
-      });
-    case 'revoked':
-      return graphError(
-        reply,
-        400,
-        'Error validating access token: The user has not authorized application.',
-        190,
-        {
-          subcode: 458,
-        },
-      );
-  }
+function tokenError(reply: FastifyReply, reason: keyof typeof TOKEN_FAILURES) {
+  const failure = TOKEN_FAILURES[reason];
+  return graphError(reply, 400, failure.message, failure.code, { subcode: failure.subcode });
 }
 
 /** Top-level names of a `fields` list; `picture.type(large)` and `picture{url}` count as `picture`. */

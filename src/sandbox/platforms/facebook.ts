@@ -10,13 +10,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthorizeCheck, registerAuthorize } from '../authorize.ts';
 import { redirectUriAllowed, type SandboxClient } from '../clients.ts';
-import { type CodeFailure, redeemCode, redirectWith, secretsEqual } from '../oauth.ts';
+import { type CodeFailure, grantFromCode, redeemCode, redirectWith, secretsEqual } from '../oauth.ts';
 import type { SandboxPlatform } from '../platform.ts';
 import type { Sandbox } from '../sandbox.ts';
 import { answeredByScenario } from '../scenarios.ts';
 import type { PendingAuthorization } from '../store.ts';
 import type { SimUser } from '../users.ts';
-import { GRAPH_VERSION, type GraphFailure, graphError, registerGraph } from './facebook-graph.ts';
+import { graphError, registerGraph } from './facebook-graph.ts';
+import { GRAPH_SCENARIO_BODIES, GRAPH_VERSION, type GraphFailure } from './meta-graph.ts';
 
 /** The token from the code exchange is short-lived: "about an hour or two". */
 const SHORT_LIVED_TTL_SECONDS = 3600;
@@ -200,20 +201,6 @@ function recordPermissions(
   return [...record].filter(([, status]) => status === 'granted').map(([permission]) => permission);
 }
 
-const SCENARIO_BODIES = {
-  serverError: {
-    error: {
-      message: 'An unexpected error has occurred. Please retry your request later.',
-      type: 'OAuthException',
-      is_transient: true,
-      code: 2,
-    },
-  },
-  rateLimited: {
-    error: { message: '(#4) Application request limit reached', type: 'OAuthException', code: 4 },
-  },
-};
-
 /** Code-exchange failures in Graph's words (code 100 with the documented subcodes). */
 const CODE_ERRORS: Record<CodeFailure, GraphFailure> = {
   unknown: { message: 'Invalid verification code format.', code: 100 },
@@ -239,7 +226,12 @@ async function exchangeCode(sandbox: Sandbox, params: Record<string, string>, re
   if ('message' in client) return graphError(reply, 400, client.message, client.code);
   const pendingCode = params.code ? sandbox.store.codes.get(params.code) : undefined;
   if (
-    await answeredByScenario(sandbox, pendingCode && sandbox.user(pendingCode.userId), reply, SCENARIO_BODIES)
+    await answeredByScenario(
+      sandbox,
+      pendingCode && sandbox.user(pendingCode.userId),
+      reply,
+      GRAPH_SCENARIO_BODIES,
+    )
   ) {
     return reply;
   }
@@ -258,14 +250,7 @@ async function exchangeCode(sandbox: Sandbox, params: Record<string, string>, re
     const failure = CODE_ERRORS[redeemed.reason];
     return graphError(reply, 400, failure.message, failure.code, { subcode: failure.subcode });
   }
-  const grant = sandbox.store.addGrant({
-    platform: 'facebook',
-    clientId: client.clientId,
-    userId: redeemed.code.userId,
-    scopes: redeemed.code.scopes,
-    createdAt: sandbox.now(),
-    refreshExpiresAt: null,
-  });
+  const grant = grantFromCode(sandbox, redeemed.code, null);
   const access = sandbox.issueAccessToken(grant, SHORT_LIVED_TTL_SECONDS);
   return { access_token: access.token.value, token_type: 'bearer', expires_in: access.ttl };
 }
@@ -275,7 +260,7 @@ async function exchangeLongLived(sandbox: Sandbox, params: Record<string, string
   const client = checkClient(sandbox, params, { secretOptional: false });
   if ('message' in client) return graphError(reply, 400, client.message, client.code);
   const current = sandbox.checkAccessToken('facebook', params.fb_exchange_token);
-  if (await answeredByScenario(sandbox, current.ok ? current.user : undefined, reply, SCENARIO_BODIES))
+  if (await answeredByScenario(sandbox, current.ok ? current.user : undefined, reply, GRAPH_SCENARIO_BODIES))
     return reply;
   if (!params.fb_exchange_token) return graphError(reply, 400, 'Missing fb_exchange_token parameter.', 100);
   if (!current.ok || current.token.kind !== 'user' || current.grant.clientId !== client.clientId) {

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type AuthorizeCheck, registerAuthorize } from '../authorize.ts';
+import { type AuthorizeCheck, redirectError, registerAuthorize } from '../authorize.ts';
 import { grantedTo, redirectUriAllowed } from '../clients.ts';
 import { CODE_FAILURE_TEXT, redirectWith, secretsEqual } from '../oauth.ts';
 import type { SandboxPlatform } from '../platform.ts';
@@ -155,15 +155,6 @@ function checkAuthorize(sandbox: Sandbox, q: Record<string, string>): AuthorizeC
     kind: 'ok',
     request: { clientId: client.clientId, redirectUri: q.redirect_uri, state: q.state, scopes, extra: {} },
   };
-}
-
-function redirectError(q: Record<string, string>, error: string, description: string): AuthorizeCheck {
-  const location = redirectWith(q.redirect_uri as string, {
-    error,
-    error_description: description,
-    state: q.state,
-  });
-  return { kind: 'redirect', location };
 }
 
 /** client_id and client_secret travel in the form body (authorization-code-flow doc, Step 3). */

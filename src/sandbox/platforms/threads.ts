@@ -11,15 +11,23 @@
  * Not in the docs, so not simulated: PKCE, a token revocation endpoint (an app only gets a deauthorize
  * callback from Meta), /me/permissions, and app access tokens (grant_type=client_credentials).
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthorizeCheck, registerAuthorize } from '../authorize.ts';
 import { redirectUriAllowed } from '../clients.ts';
-import { type CodeFailure, redeemCode, redirectWith, secretsEqual, singleValues } from '../oauth.ts';
+import {
+  type CodeFailure,
+  grantFromCode,
+  redeemCode,
+  redirectWith,
+  secretsEqual,
+  singleValues,
+} from '../oauth.ts';
 import type { SandboxPlatform } from '../platform.ts';
-import type { Sandbox, TokenCheck } from '../sandbox.ts';
+import type { Sandbox } from '../sandbox.ts';
 import { answeredByScenario } from '../scenarios.ts';
 import type { PendingAuthorization } from '../store.ts';
+import { GRAPH_SCENARIO_BODIES, GRAPH_VERSION, graphErrorBody, TOKEN_FAILURES } from './meta-graph.ts';
 
 /** The Authorization Window: threads.net in most pages, threads.com in the current get-access-tokens one. */
 const AUTHORIZE_HOSTS = ['threads.net', 'www.threads.net', 'threads.com', 'www.threads.com'];
@@ -39,8 +47,6 @@ const DATA_ACCESS_TTL_SECONDS = 90 * 24 * 3600;
 const THREADS_BASIC = 'threads_basic';
 /** debug_token's `application`. */
 const APP_NAME = 'Portico sandbox app';
-/** Any Graph version in the path (the docs use /v1.0/me); none at all is accepted too. */
-const GRAPH_VERSION = /^v\d+\.\d+$/;
 
 /** The Threads API use case's permissions (use-case page and the Permissions reference). */
 const KNOWN_PERMISSIONS = new Set([
@@ -66,21 +72,6 @@ const PROFILE_FIELDS = new Set([
   'threads_biography',
   'is_verified',
 ]);
-
-/** Graph errors for 500/429 on the long-lived exchange and the refresh (the Facebook Graph codes 2 and 4). */
-const GRAPH_SCENARIO_BODIES = {
-  serverError: {
-    error: {
-      message: 'An unexpected error has occurred. Please retry your request later.',
-      type: 'OAuthException',
-      is_transient: true,
-      code: 2,
-    },
-  },
-  rateLimited: {
-    error: { message: '(#4) Application request limit reached', type: 'OAuthException', code: 4 },
-  },
-};
 
 /** The same failures in the code exchange's own flat error shape (see `exchangeError`). */
 const EXCHANGE_SCENARIO_BODIES = {
@@ -226,22 +217,14 @@ function multipartFields(contentType: string, body: Buffer): Record<string, stri
   return fields;
 }
 
-/** Graph errors: `{"error":{"message","type":"OAuthException","code","error_subcode"?,"fbtrace_id"}}`, 400. */
+/** Graph errors (meta-graph.ts), all with status 400. */
 function graphError(
   reply: FastifyReply,
   message: string,
   code: number,
   options: { subcode?: number; type?: string } = {},
 ) {
-  return reply.code(400).send({
-    error: {
-      message,
-      type: options.type ?? 'OAuthException',
-      code,
-      ...(options.subcode !== undefined ? { error_subcode: options.subcode } : {}),
-      fbtrace_id: randomBytes(9).toString('base64url'),
-    },
-  });
+  return reply.code(400).send(graphErrorBody(message, code, options));
 }
 
 /**
@@ -252,33 +235,15 @@ function exchangeError(reply: FastifyReply, message: string) {
   return reply.code(400).send({ error_type: 'OAuthException', code: 400, error_message: message });
 }
 
-function tokenError(reply: FastifyReply, reason: Exclude<TokenCheck, { ok: true }>['reason']) {
-  switch (reason) {
-    case 'missing':
-      return graphError(
-        reply,
-        'An active access token must be used to query information about the current user.',
-        2500,
-      );
-    case 'invalid':
-      return graphError(reply, 'Invalid OAuth access token - Cannot parse access token', 190);
-    case 'expired':
-      return graphError(reply, 'Error validating access token: Session has expired.', 190, { subcode: 463 });
-    case 'revoked':
-      return graphError(
-        reply,
-        'Error validating access token: The user has not authorized application.',
-        190,
-        {
-          subcode: 458,
-        },
-      );
-  }
+function tokenError(reply: FastifyReply, reason: keyof typeof TOKEN_FAILURES) {
+  const failure = TOKEN_FAILURES[reason];
+  return graphError(reply, failure.message, failure.code, { subcode: failure.subcode });
 }
 
 /** Everything on graph.threads.net / graph.threads.com, with or without a version segment. */
 async function graphCall(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply) {
   const segments = ((request.params as { '*'?: string })['*'] ?? '').split('/').filter(Boolean);
+  // A version segment is optional (the docs use /v1.0/me).
   if (segments[0] && GRAPH_VERSION.test(segments[0])) segments.shift();
   const params = {
     ...singleValues(request.query),
@@ -330,14 +295,7 @@ async function exchangeCode(sandbox: Sandbox, params: Record<string, string>, re
     redirectUri: params.redirect_uri,
   });
   if (!redeemed.ok) return exchangeError(reply, CODE_ERRORS[redeemed.reason]);
-  const grant = sandbox.store.addGrant({
-    platform: 'threads',
-    clientId: client.clientId,
-    userId: redeemed.code.userId,
-    scopes: redeemed.code.scopes,
-    createdAt: sandbox.now(),
-    refreshExpiresAt: null,
-  });
+  const grant = grantFromCode(sandbox, redeemed.code, null);
   // A user's accessTtlSeconds is for the long-lived token; the short-lived one always lives an hour.
   const token = sandbox.store.addAccessToken(
     grant,

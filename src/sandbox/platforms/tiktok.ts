@@ -11,21 +11,21 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type AuthorizeCheck, registerAuthorize } from '../authorize.ts';
+import { type AuthorizeCheck, redirectError, registerAuthorize } from '../authorize.ts';
 import { grantedTo, redirectUriAllowed, type SandboxClient } from '../clients.ts';
 import {
   bearerToken,
   type CodeFailure,
   isFormRequest,
-  redeemCode,
   redirectWith,
   secretsEqual,
   singleValues,
 } from '../oauth.ts';
 import type { SandboxPlatform } from '../platform.ts';
 import type { Sandbox } from '../sandbox.ts';
-import { answeredByScenario, type ScenarioBodies } from '../scenarios.ts';
+import type { ScenarioBodies } from '../scenarios.ts';
 import type { Grant } from '../store.ts';
+import { authorizationCodeGrant, type RefreshFailure, refreshTokenGrant } from '../token-grants.ts';
 import type { SimUser } from '../users.ts';
 
 const AUTHORIZE_HOST = 'www.tiktok.com';
@@ -182,16 +182,6 @@ function checkAuthorize(sandbox: Sandbox, q: Record<string, string>): AuthorizeC
   };
 }
 
-/** Once client_key and redirect_uri are trusted, errors go back to the app (RFC 6749 §4.1.2.1). */
-function redirectError(q: Record<string, string>, error: string, description: string): AuthorizeCheck {
-  const location = redirectWith(q.redirect_uri as string, {
-    error,
-    error_description: description,
-    state: q.state,
-  });
-  return { kind: 'redirect', location };
-}
-
 /** The OAuth error struct: `{error, error_description, log_id}` (oauth-error-handling). */
 function oauthError(sandbox: Sandbox, reply: FastifyReply, error: string, description: string) {
   return reply
@@ -260,56 +250,47 @@ const CODE_ERRORS: Record<CodeFailure, { error: string; description: string }> =
   verifier_mismatch: { error: 'invalid_request', description: 'Code verifier or code challenge is invalid.' },
 };
 
+/** Wording per failed refresh; a rotated-out, revoked or scenario-killed token all read the same. */
+const REFRESH_ERRORS: Record<RefreshFailure, string> = {
+  invalid: 'Refresh token is invalid.',
+  revoked: 'Refresh token is invalid or has been revoked.',
+  expired: 'Refresh token is expired.',
+};
+
 /** POST /v2/oauth/token/: grant_type=authorization_code or refresh_token. */
 async function token(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply) {
   const read = readClientForm(sandbox, request, reply);
   if (!read) return reply;
-  const { form, client } = read;
+  const grantRequest = { platform: 'tiktok', ...read, bodies: scenarioBodies(sandbox) };
 
-  if (form.grant_type === 'authorization_code') {
-    const pending = form.code ? sandbox.store.codes.get(form.code) : undefined;
-    const user = pending && sandbox.user(pending.userId);
-    if (await answeredByScenario(sandbox, user, reply, scenarioBodies(sandbox))) return reply;
-    const redeemed = redeemCode(sandbox, 'tiktok', {
-      code: form.code,
-      clientId: client.clientId,
-      redirectUri: form.redirect_uri,
-      codeVerifier: form.code_verifier,
-    });
-    if (!redeemed.ok) {
-      const failure = CODE_ERRORS[redeemed.reason];
-      return oauthError(sandbox, reply, failure.error, failure.description);
-    }
-    const grant = sandbox.store.addGrant({
-      platform: 'tiktok',
-      clientId: client.clientId,
-      userId: redeemed.code.userId,
-      scopes: redeemed.code.scopes,
-      createdAt: sandbox.now(),
+  if (read.form.grant_type === 'authorization_code') {
+    const code = await authorizationCodeGrant(sandbox, reply, {
+      ...grantRequest,
       refreshExpiresAt: sandbox.now() + REFRESH_TTL_SECONDS * 1000,
     });
-    return tokenResponse(sandbox, grant, sandbox.store.addRefreshToken(grant).value);
+    if (code.kind === 'answered') return reply;
+    if (code.kind === 'failed') {
+      const failure = CODE_ERRORS[code.reason];
+      return oauthError(sandbox, reply, failure.error, failure.description);
+    }
+    return tokenResponse(sandbox, code.grant, sandbox.store.addRefreshToken(code.grant).value);
   }
 
-  if (form.grant_type === 'refresh_token') {
-    const presented = form.refresh_token ? sandbox.store.refreshTokens.get(form.refresh_token) : undefined;
-    const grant = presented && sandbox.store.grants.get(presented.grantId);
-    const user = grant && sandbox.user(grant.userId);
-    if (await answeredByScenario(sandbox, user, reply, scenarioBodies(sandbox))) return reply;
-    if (!presented || !grant || !user || !grantedTo(grant, client)) {
-      return oauthError(sandbox, reply, 'invalid_grant', 'Refresh token is invalid.');
+  if (read.form.grant_type === 'refresh_token') {
+    const refresh = await refreshTokenGrant(sandbox, reply, {
+      ...grantRequest,
+      rotatesByDefault: REFRESH_ROTATES,
+    });
+    if (refresh.kind === 'answered') return reply;
+    if (refresh.kind === 'failed') {
+      return oauthError(sandbox, reply, 'invalid_grant', REFRESH_ERRORS[refresh.reason]);
     }
-    // A rotated-out, revoked or scenario-killed token all read the same to the client.
-    if (presented.revoked || grant.revoked || user.scenario.refreshRevoked) {
-      return oauthError(sandbox, reply, 'invalid_grant', 'Refresh token is invalid or has been revoked.');
-    }
-    if (grant.refreshExpiresAt !== null && grant.refreshExpiresAt <= sandbox.now()) {
-      return oauthError(sandbox, reply, 'invalid_grant', 'Refresh token is expired.');
-    }
-    const rotates = user.scenario.refreshRotates ?? REFRESH_ROTATES;
-    if (!rotates) return tokenResponse(sandbox, grant, presented.value);
-    presented.revoked = true;
-    return tokenResponse(sandbox, grant, sandbox.store.addRefreshToken(grant).value);
+    const { grant, rotates, presented } = refresh;
+    return tokenResponse(
+      sandbox,
+      grant,
+      rotates ? sandbox.store.addRefreshToken(grant).value : presented.value,
+    );
   }
 
   return oauthError(
