@@ -1,6 +1,6 @@
 /** The simulator's shared core: routing and host overrides, consent page, codes, scenarios, control API. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SANDBOX_CREDENTIALS, sandboxHostOverrides, startSandboxServer } from '../../src/sandbox/index.ts';
 import { addSandboxUser, submitConsent } from '../support/consent.ts';
 import {
@@ -13,6 +13,7 @@ import {
   REDIRECT_URI,
   startTestSandbox,
   type TestSandbox,
+  useTestSandbox,
 } from './helpers.ts';
 
 const X = SANDBOX_CREDENTIALS.twitter!;
@@ -47,12 +48,7 @@ function exchangeX(sb: TestSandbox, code: string, verifier: string, redirectUri 
 }
 
 describe('sandbox core', () => {
-  let sb: TestSandbox;
-  before(async () => {
-    sb = await startTestSandbox({ hangMs: 50 });
-  });
-  after(() => sb.close());
-  beforeEach(() => fetch(`${sb.url}/_control/reset`, { method: 'POST' }));
+  const sb = useTestSandbox({ hangMs: 50 });
 
   test('the override map sends every imitated host to its path under the sandbox', () => {
     const map = sandboxHostOverrides('http://127.0.0.1:3000/sandbox');

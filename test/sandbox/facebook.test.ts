@@ -1,6 +1,6 @@
 /** Facebook Login and the Graph API calls of a Pages integration, driven the way the docs describe. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.ts';
 import { addSandboxUser, submitConsent } from '../support/consent.ts';
 import {
@@ -11,19 +11,14 @@ import {
   postForm,
   REDIRECT_URI,
   startTestSandbox,
-  type TestSandbox,
+  useTestSandbox,
 } from './helpers.ts';
 
 const { clientId, clientSecret } = SANDBOX_CREDENTIALS.facebook!;
 const SCOPES = 'pages_show_list,pages_manage_posts,pages_read_engagement,business_management';
 
 describe('Facebook sandbox', () => {
-  let sb: TestSandbox;
-  before(async () => {
-    sb = await startTestSandbox();
-  });
-  after(() => sb.close());
-  beforeEach(() => fetch(`${sb.url}/_control/reset`, { method: 'POST' }));
+  const sb = useTestSandbox();
 
   const graph = (path: string) => sb.at('graph.facebook.com', `/v22.0${path}`);
   /** Follows a Graph URL as given (real host), the way Portico rewrites every platform URL. */

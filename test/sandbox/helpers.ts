@@ -1,5 +1,6 @@
 /** Shared bits of the sandbox tests: a standalone simulator on a frozen clock, PKCE pairs, form posts. */
 import { createHash, randomBytes } from 'node:crypto';
+import { after, before, beforeEach } from 'node:test';
 import type { SandboxClient } from '../../src/sandbox/index.ts';
 import { startSandboxServer } from '../../src/sandbox/index.ts';
 
@@ -29,6 +30,20 @@ export async function startTestSandbox(
     at: (host, path) => `${server.url}/${host}${path}`,
     close: server.close,
   };
+}
+
+/**
+ * The sandbox of a `describe`: started before its tests, reset before each one, closed after them all.
+ * Read its fields inside tests and hooks, once it has started.
+ */
+export function useTestSandbox(options: Parameters<typeof startTestSandbox>[0] = {}): TestSandbox {
+  const sb = {} as TestSandbox;
+  before(async () => {
+    Object.assign(sb, await startTestSandbox(options));
+  });
+  after(() => sb.close());
+  beforeEach(() => fetch(`${sb.url}/_control/reset`, { method: 'POST' }));
+  return sb;
 }
 
 export function pkcePair(): { verifier: string; challenge: string } {

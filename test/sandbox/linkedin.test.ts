@@ -1,18 +1,9 @@
 /** LinkedIn 3-legged OAuth, OIDC userinfo and organization ACLs, as a client following LinkedIn's docs. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.ts';
 import { submitConsent } from '../support/consent.ts';
-import {
-  basic,
-  type Json,
-  json,
-  params,
-  postForm,
-  REDIRECT_URI,
-  startTestSandbox,
-  type TestSandbox,
-} from './helpers.ts';
+import { basic, type Json, json, params, postForm, REDIRECT_URI, useTestSandbox } from './helpers.ts';
 
 const { clientId, clientSecret } = SANDBOX_CREDENTIALS.linkedin!;
 const SCOPES = 'openid profile email w_member_social rw_organization_admin';
@@ -20,12 +11,7 @@ const REST_HEADERS = { 'linkedin-version': '202505', 'x-restli-protocol-version'
 const DAY = 24 * 3600;
 
 describe('LinkedIn sandbox', () => {
-  let sb: TestSandbox;
-  before(async () => {
-    sb = await startTestSandbox();
-  });
-  after(() => sb.close());
-  beforeEach(() => fetch(`${sb.url}/_control/reset`, { method: 'POST' }));
+  const sb = useTestSandbox();
 
   const authorizeUrl = (scope = SCOPES) =>
     `${sb.at('www.linkedin.com', '/oauth/v2/authorization')}?${new URLSearchParams({

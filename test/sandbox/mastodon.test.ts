@@ -1,6 +1,6 @@
 /** Mastodon as a client following https://docs.joinmastodon.org/spec/oauth/ and methods/apps sees it. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { addSandboxUser, submitConsent } from '../support/consent.ts';
 import {
   basic,
@@ -10,8 +10,7 @@ import {
   pkcePair,
   postForm,
   REDIRECT_URI,
-  startTestSandbox,
-  type TestSandbox,
+  useTestSandbox,
 } from './helpers.ts';
 
 const SOCIAL = 'mastodon.social';
@@ -26,12 +25,7 @@ interface App {
 }
 
 describe('Mastodon sandbox', () => {
-  let sb: TestSandbox;
-  before(async () => {
-    sb = await startTestSandbox({ hangMs: 50 });
-  });
-  after(() => sb.close());
-  beforeEach(() => fetch(`${sb.url}/_control/reset`, { method: 'POST' }));
+  const sb = useTestSandbox({ hangMs: 50 });
 
   function registerRaw(host: string, body: Record<string, unknown>) {
     return fetch(sb.at(host, '/api/v1/apps'), {

@@ -1,15 +1,11 @@
 /** The simulator's HTML pages: consent and error pages on every platform send the same protective headers. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sandboxPages } from '../support/sandbox-pages.ts';
-import { REDIRECT_URI, startTestSandbox, type TestSandbox } from './helpers.ts';
+import { REDIRECT_URI, useTestSandbox } from './helpers.ts';
 
 describe('sandbox pages', () => {
-  let sb: TestSandbox;
-  before(async () => {
-    sb = await startTestSandbox();
-  });
-  after(() => sb.close());
+  const sb = useTestSandbox();
 
   test('every consent and error page is nosniff, no-referrer, no-store and never framed', async () => {
     for (const page of sandboxPages(sb.at, REDIRECT_URI)) {

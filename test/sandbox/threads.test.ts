@@ -1,9 +1,9 @@
 /** Threads: the Authorization Window, code exchange, long-lived tokens and refresh, /me, driven as the docs describe. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.ts';
 import { addSandboxUser, submitConsent } from '../support/consent.ts';
-import { json, params, postForm, REDIRECT_URI, startTestSandbox, type TestSandbox } from './helpers.ts';
+import { json, params, postForm, REDIRECT_URI, startTestSandbox, useTestSandbox } from './helpers.ts';
 
 const { clientId, clientSecret } = SANDBOX_CREDENTIALS.threads!;
 const SCOPES = 'threads_basic,threads_content_publish,threads_manage_replies';
@@ -11,12 +11,7 @@ const ADA = '17841412345678901';
 const DAY = 24 * 3600;
 
 describe('Threads sandbox', () => {
-  let sb: TestSandbox;
-  before(async () => {
-    sb = await startTestSandbox();
-  });
-  after(() => sb.close());
-  beforeEach(() => fetch(`${sb.url}/_control/reset`, { method: 'POST' }));
+  const sb = useTestSandbox();
 
   const graph = (path: string, host = 'graph.threads.net') => sb.at(host, path);
 

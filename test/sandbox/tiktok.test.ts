@@ -1,31 +1,18 @@
 /** TikTok Login Kit for Web and the v2 API, as a client following developers.tiktok.com sees them. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.ts';
 import { addSandboxUser, submitConsent } from '../support/consent.ts';
-import {
-  json,
-  params,
-  pkcePair,
-  postForm,
-  REDIRECT_URI,
-  startTestSandbox,
-  type TestSandbox,
-} from './helpers.ts';
+import { json, params, pkcePair, postForm, REDIRECT_URI, useTestSandbox } from './helpers.ts';
 
 const { clientId: clientKey, clientSecret } = SANDBOX_CREDENTIALS.tiktok!;
 const SCOPES = 'user.info.basic,user.info.profile,video.list';
 const DAY = 24 * 3600;
 
 describe('TikTok sandbox', () => {
-  let sb: TestSandbox;
-  before(async () => {
-    sb = await startTestSandbox({
-      clients: [{ platform: 'tiktok', clientId: clientKey, clientSecret, redirectUris: [REDIRECT_URI] }],
-    });
+  const sb = useTestSandbox({
+    clients: [{ platform: 'tiktok', clientId: clientKey, clientSecret, redirectUris: [REDIRECT_URI] }],
   });
-  after(() => sb.close());
-  beforeEach(() => fetch(`${sb.url}/_control/reset`, { method: 'POST' }));
 
   let pkce = pkcePair();
   beforeEach(() => {

@@ -1,35 +1,21 @@
 /** X (Twitter) as a client following https://docs.x.com/fundamentals/authentication/oauth-2-0/ sees it. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.ts';
 import { submitConsent } from '../support/consent.ts';
-import {
-  basic,
-  json,
-  params,
-  pkcePair,
-  postForm,
-  REDIRECT_URI,
-  startTestSandbox,
-  type TestSandbox,
-} from './helpers.ts';
+import { basic, json, params, pkcePair, postForm, REDIRECT_URI, useTestSandbox } from './helpers.ts';
 
 const { clientId, clientSecret } = SANDBOX_CREDENTIALS.twitter!;
 const AUTH = basic(clientId, clientSecret);
 const SCOPES = 'tweet.read users.read tweet.write offline.access';
 
 describe('X sandbox', () => {
-  let sb: TestSandbox;
-  before(async () => {
-    sb = await startTestSandbox({
-      clients: [
-        { platform: 'twitter', clientId, clientSecret },
-        { platform: 'twitter', clientId: 'native-app', clientSecret: '' },
-      ],
-    });
+  const sb = useTestSandbox({
+    clients: [
+      { platform: 'twitter', clientId, clientSecret },
+      { platform: 'twitter', clientId: 'native-app', clientSecret: '' },
+    ],
   });
-  after(() => sb.close());
-  beforeEach(() => fetch(`${sb.url}/_control/reset`, { method: 'POST' }));
 
   function authorizeUrl(overrides: Record<string, string | undefined> = {}, host = 'x.com') {
     const { challenge } = pkce;
