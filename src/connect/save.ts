@@ -2,7 +2,8 @@
  * Stores what a successful authorization gave us, in one transaction: the grant (encrypted tokens, the
  * authorizing user, when to refresh), every target it can publish to, the accounts the session's surface
  * activates (the same account again when it already exists: same id, never a duplicate), the session's
- * outcome, and an `account.connected` event per account.
+ * outcome, and an `account.connected` event per account (`account.reconnected` for the account a
+ * reconnect session revives).
  */
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
@@ -38,7 +39,9 @@ export async function saveConnection(runtime: Runtime, c: Connection): Promise<A
       ),
     );
     for (const view of views) {
-      await emitEvent(trx, grant.team_id, 'account.connected', {
+      // The account a reconnect session revives comes back, it is not connected anew.
+      const type = view.id === c.session.reconnect_account_id ? 'account.reconnected' : 'account.connected';
+      await emitEvent(trx, grant.team_id, type, {
         account: view,
         connect_session_id: c.session.id,
       });
