@@ -14,6 +14,7 @@ import type { HostOverrides } from './outbound/host-overrides.ts';
 import type { Runtime } from './runtime.ts';
 import { SANDBOX_CREDENTIALS, sandboxHostOverrides, sandboxPlugin } from './sandbox/index.ts';
 import { startHousekeeping } from './workers/housekeeping.ts';
+import { startRefreshWorker } from './workers/refresh.ts';
 import type { Worker } from './workers/worker.ts';
 
 export const SANDBOX_PREFIX = '/sandbox';
@@ -51,6 +52,6 @@ export const surfaces = {
   },
 
   workers(runtime: Runtime): Worker[] {
-    return [startHousekeeping(runtime)];
+    return [startHousekeeping(runtime), startRefreshWorker(runtime)];
   },
 };

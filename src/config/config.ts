@@ -50,6 +50,20 @@ export interface Config {
   outboundTimeoutMs: number;
   /** Run background work (refresh, deliveries, expiry) in the API process. @default true */
   inProcessWorkers: boolean;
+  refresh: {
+    /** How often a worker looks for grants due for a refresh. @default 5000 */
+    intervalMs: number;
+    /** Grants one worker claims at a time. @default 50 */
+    batchSize: number;
+    /** Refresh at least this long before a token expires (a quarter of its lifetime when longer). @default 300 */
+    marginSeconds: number;
+    /** Wait after a first transient failure (5xx, 429, timeout), doubled each time, with jitter. @default 30000 */
+    backoffBaseMs: number;
+    /** The longest wait between two attempts. @default 3600000 */
+    backoffMaxMs: number;
+    /** `account.token_expiring` is sent this many days before a token that cannot be refreshed expires. @default 7 */
+    expiringDays: number;
+  };
   /** Behind a reverse proxy that sets `X-Forwarded-For`. @default false */
   trustProxy: boolean;
   /** Platform OAuth apps from the environment: `PORTICO_<PLATFORM>_CLIENT_ID` / `_CLIENT_SECRET`. */
@@ -104,6 +118,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     outboundTimeoutMs: integer(env, 'PORTICO_OUTBOUND_TIMEOUT_MS', 10_000, 100, 120_000),
     inProcessWorkers: boolean(env, 'PORTICO_IN_PROCESS_WORKERS', true),
+    refresh: {
+      intervalMs: integer(env, 'PORTICO_REFRESH_INTERVAL_MS', 5000, 100, 3_600_000),
+      batchSize: integer(env, 'PORTICO_REFRESH_BATCH_SIZE', 50, 1, 1000),
+      marginSeconds: integer(env, 'PORTICO_REFRESH_MARGIN_SECONDS', 300, 0, 86_400),
+      backoffBaseMs: integer(env, 'PORTICO_REFRESH_BACKOFF_BASE_MS', 30_000, 100, 3_600_000),
+      backoffMaxMs: integer(env, 'PORTICO_REFRESH_BACKOFF_MAX_MS', 3_600_000, 1000, 86_400_000),
+      expiringDays: integer(env, 'PORTICO_TOKEN_EXPIRING_DAYS', 7, 1, 365),
+    },
     trustProxy: boolean(env, 'PORTICO_TRUST_PROXY', false),
     env: Object.freeze({ ...env }),
   };

@@ -12,7 +12,7 @@ import { grantTokenContext } from '../accounts/tokens.ts';
 import { type AccountView, accountView } from '../accounts/views.ts';
 import { emitEvent } from '../events/outbox.ts';
 import type { Authorized, PlatformModule } from '../platforms/types.ts';
-import { nextRefreshAt } from '../refresh/schedule.ts';
+import { nextRefreshAt, schedulePolicy } from '../refresh/schedule.ts';
 import type { Runtime } from '../runtime.ts';
 import { newId } from '../storage/ids.ts';
 import type { Account, ConnectSession, Database, Grant, TargetRow } from '../storage/schema.ts';
@@ -85,7 +85,12 @@ async function upsertGrant(
       refresh_expires_at: c.tokens.refreshExpiresAt ?? null,
       scopes: JSON.stringify(c.grantedScopes),
       status: 'active',
-      next_refresh_at: nextRefreshAt(c.module.refresh, c.tokens.expiresAt, now),
+      next_refresh_at: nextRefreshAt(
+        c.module.refresh,
+        c.tokens.expiresAt,
+        now,
+        schedulePolicy(runtime.config),
+      ),
       updated_at: now,
     })
     .onConflict((oc) =>

@@ -6,6 +6,8 @@ export interface OAuthFailure {
   /** RFC 6749 error code (`invalid_grant`...) when the platform sent one. */
   error?: string | undefined;
   status?: number | undefined;
+  /** How long the platform asked us to wait (a 429's or 503's `Retry-After`), when it said. */
+  retryAfterMs?: number | undefined;
   message: string;
 }
 

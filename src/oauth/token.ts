@@ -238,22 +238,38 @@ export async function normalize(
 function throwIfUnavailable(response: Response): void {
   if (response.status >= 500 || response.status === 429) {
     void response.body?.cancel();
-    throw new UnavailableError(response.status);
+    throw new UnavailableError(response.status, retryAfterMs(response.headers.get('retry-after')));
   }
+}
+
+/** RFC 9110 §10.2.3: `Retry-After` is delay-seconds or an HTTP date. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 class UnavailableError extends Error {
   readonly status: number;
-  constructor(status: number) {
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, retryAfterMs: number | undefined) {
     super(`the token endpoint answered ${status}`);
     this.status = status;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
 /** Who failed: the network or an overloaded platform, the platform refusing, or the platform garbling. */
 export function classify(error: unknown): OAuthFailure {
   if (error instanceof UnavailableError)
-    return { kind: 'unavailable', status: error.status, message: error.message };
+    return {
+      kind: 'unavailable',
+      status: error.status,
+      message: error.message,
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    };
   if (error instanceof OutboundError) {
     return { kind: 'unavailable', message: `the token endpoint did not answer (${error.kind})` };
   }

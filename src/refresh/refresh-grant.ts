@@ -10,6 +10,7 @@
 import { grantTokenContext, grantTokens } from '../accounts/tokens.ts';
 import { accountView } from '../accounts/views.ts';
 import { grantContext } from '../connect/platform-context.ts';
+import { startConnect } from '../connect/start.ts';
 import { emitEvent } from '../events/outbox.ts';
 import { failure, type OAuthFailure, type Result, success } from '../oauth/result.ts';
 import { refreshTokens } from '../oauth/token.ts';
@@ -18,12 +19,13 @@ import { PlatformError } from '../platforms/api.ts';
 import { findPlatform } from '../platforms/registry.ts';
 import type { PlatformContext, PlatformModule } from '../platforms/types.ts';
 import type { Runtime } from '../runtime.ts';
+import type { Db } from '../storage/db.ts';
 import { newId } from '../storage/ids.ts';
 import type { Grant } from '../storage/schema.ts';
-import { nextRefreshAt } from './schedule.ts';
+import { nextRefreshAt, retryAt, schedulePolicy } from './schedule.ts';
 
 /** Longer than one platform call may take (the outbound timeout), so a live holder keeps its lease. */
-const LEASE_MS = 30_000;
+export const LEASE_MS = 30_000;
 /** How often, and how many times, a caller looks again while another holder refreshes the grant. */
 const WAIT_STEP_MS = 100;
 const MAX_WAITS = 300;
@@ -33,7 +35,12 @@ export interface FreshToken {
   expiresAt: Date | null;
 }
 
-export type RefreshFailure = { reason: 'reauth_required' | 'platform_unavailable'; message: string };
+export type RefreshFailure = {
+  reason: 'reauth_required' | 'platform_unavailable';
+  message: string;
+  /** When the next attempt is scheduled, after a transient failure. */
+  nextAttemptAt?: Date;
+};
 
 export async function freshGrantToken(
   runtime: Runtime,
@@ -83,7 +90,24 @@ function needsRefresh(grant: Grant, now: Date, minValidityMs: number): boolean {
   );
 }
 
-function canRefresh(module: PlatformModule, grant: Grant): boolean {
+/**
+ * Refreshes a grant whose lease the caller already holds (the refresh worker claims due grants in
+ * batches), whatever its remaining validity. Same rules and bookkeeping as `freshGrantToken`.
+ */
+export async function refreshLeasedGrant(
+  runtime: Runtime,
+  grant: Grant,
+  owner: string,
+): Promise<Result<FreshToken, RefreshFailure>> {
+  const module = findPlatform(grant.platform);
+  if (!module || !canRefresh(module, grant)) {
+    await releaseLease(runtime, grant.id, owner);
+    return reauth(`${grant.platform} tokens cannot be refreshed here`);
+  }
+  return refreshUnderLease(runtime, module, grant, owner, Number.POSITIVE_INFINITY);
+}
+
+export function canRefresh(module: PlatformModule, grant: Grant): boolean {
   if (module.refresh.kind === 'oauth2') return grant.refresh_token_enc !== null;
   return module.refresh.kind === 'exchange';
 }
@@ -122,18 +146,36 @@ async function refreshUnderLease(
     runtime.metrics.refreshes.inc({ platform: module.id, outcome: result.failure.kind });
     const message = result.failure.message.slice(0, 300);
     if (result.failure.kind === 'unavailable') {
-      await runtime.db
-        .updateTable('grants')
-        .set((eb) => ({
-          refresh_lease_owner: null,
-          refresh_lease_until: null,
-          refresh_attempts: eb('refresh_attempts', '+', 1),
-          last_refresh_error: message,
-        }))
-        .where('id', '=', grant.id)
-        .where('refresh_lease_owner', '=', owner)
-        .execute();
-      return failure({ reason: 'platform_unavailable', message });
+      // Transient: the tokens stay as they are (usable while valid) and the next attempt backs off.
+      const attempts = grant.refresh_attempts + 1;
+      const nextAttemptAt = retryAt(
+        attempts,
+        now,
+        schedulePolicy(runtime.config),
+        result.failure.retryAfterMs,
+      );
+      await runtime.db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('grants')
+          .set({
+            refresh_lease_owner: null,
+            refresh_lease_until: null,
+            refresh_attempts: attempts,
+            last_refresh_error: message,
+            next_refresh_at: nextAttemptAt,
+          })
+          .where('id', '=', grant.id)
+          .where('refresh_lease_owner', '=', owner)
+          .returningAll()
+          .executeTakeFirst();
+        if (!updated) return;
+        await emitForAccounts(trx, updated, 'account.refresh_failed', {
+          reason: message,
+          attempts,
+          next_attempt_at: nextAttemptAt.toISOString(),
+        });
+      });
+      return failure({ reason: 'platform_unavailable', message, nextAttemptAt });
     }
     await markNeedsReauth(runtime, grant, `The platform refused to refresh the token: ${message}`);
     return reauth(
@@ -154,7 +196,7 @@ async function refreshUnderLease(
       : {}),
     access_expires_at: tokens.expiresAt ?? null,
     ...(tokens.refreshExpiresAt ? { refresh_expires_at: tokens.refreshExpiresAt } : {}),
-    next_refresh_at: nextRefreshAt(module.refresh, tokens.expiresAt, now),
+    next_refresh_at: nextRefreshAt(module.refresh, tokens.expiresAt, now, schedulePolicy(runtime.config)),
     refresh_attempts: 0,
     last_refresh_error: null,
     last_refreshed_at: now,
@@ -163,26 +205,36 @@ async function refreshUnderLease(
     updated_at: now,
   };
   runtime.metrics.refreshes.inc({ platform: module.id, outcome: 'refreshed' });
-  const committed =
-    (await runtime.db
-      .updateTable('grants')
-      .set(values)
-      .where('id', '=', grant.id)
-      .where('refresh_lease_owner', '=', owner)
-      .returningAll()
-      .executeTakeFirst()) ??
-    // The lease ran out mid-call. Keep the new tokens if nobody has replaced the ones we presented.
-    (await runtime.db
-      .updateTable('grants')
-      .set(values)
-      .where('id', '=', grant.id)
-      .where(
-        module.refresh.kind === 'oauth2' ? 'refresh_token_enc' : 'access_token_enc',
-        '=',
-        presented(grant, module),
-      )
-      .returningAll()
-      .executeTakeFirst());
+  const committed = await runtime.db.transaction().execute(async (trx) => {
+    const stored =
+      (await trx
+        .updateTable('grants')
+        .set(values)
+        .where('id', '=', grant.id)
+        .where('refresh_lease_owner', '=', owner)
+        .returningAll()
+        .executeTakeFirst()) ??
+      // The lease ran out mid-call. Keep the new tokens if nobody has replaced the ones we presented.
+      (await trx
+        .updateTable('grants')
+        .set(values)
+        .where('id', '=', grant.id)
+        .where(
+          module.refresh.kind === 'oauth2' ? 'refresh_token_enc' : 'access_token_enc',
+          '=',
+          presented(grant, module),
+        )
+        .returningAll()
+        .executeTakeFirst());
+    if (stored) {
+      await emitForAccounts(trx, stored, 'account.refreshed', {});
+      // Healthy again after transient failures.
+      if (grant.refresh_attempts > 0) {
+        await emitForAccounts(trx, stored, 'account.recovered', { failed_attempts: grant.refresh_attempts });
+      }
+    }
+    return stored;
+  });
   if (committed) return success(current(runtime, committed));
   if (module.refresh.kind === 'oauth2' && module.refresh.rotates) {
     // Someone else stored other tokens while ours rotated: one of the two pairs is dead, and we cannot tell which.
@@ -238,9 +290,91 @@ function releaseLease(runtime: Runtime, grantId: string, owner: string) {
     .execute();
 }
 
+/**
+ * Emits one event per active account of the grant, with the account's public view (its expiry is the
+ * grant's: a Facebook Page token made from the user token lives as long as it does) and metadata.
+ */
+async function emitForAccounts(
+  trx: Db,
+  grant: Grant,
+  type: 'account.refreshed' | 'account.refresh_failed' | 'account.recovered' | 'account.token_expiring',
+  extra: Record<string, unknown>,
+): Promise<void> {
+  const accounts = await trx
+    .selectFrom('accounts')
+    .selectAll()
+    .where('grant_id', '=', grant.id)
+    .where('status', '=', 'active')
+    .execute();
+  for (const account of accounts) {
+    await emitEvent(trx, account.team_id, type, { account: accountView(account, grant), ...extra });
+  }
+}
+
+/**
+ * A token that cannot be refreshed expires soon: its accounts' apps hear about it once, and the worker
+ * looks at the grant again when the token runs out.
+ */
+export async function warnExpiring(runtime: Runtime, grant: Grant, owner: string): Promise<void> {
+  await runtime.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('grants')
+      .set({ next_refresh_at: grant.access_expires_at, refresh_lease_owner: null, refresh_lease_until: null })
+      .where('id', '=', grant.id)
+      .where('refresh_lease_owner', '=', owner)
+      .returningAll()
+      .executeTakeFirst();
+    if (updated) await emitForAccounts(trx, updated, 'account.token_expiring', {});
+  });
+}
+
+/** A token that cannot be refreshed ran out: the grant needs a human. */
+export async function expireGrant(runtime: Runtime, grant: Grant): Promise<void> {
+  await markNeedsReauth(runtime, grant, 'The access token has expired and cannot be refreshed');
+}
+
+/** A fresh link for the user to re-authorize this account (the same account resumes); null when none can be made. */
+async function reconnectLink(
+  runtime: Runtime,
+  account: { id: string; team_id: string; platform: string },
+): Promise<{ reconnect_url: string; reconnect_expires_at: string } | null> {
+  const team = await runtime.db
+    .selectFrom('teams')
+    .selectAll()
+    .where('id', '=', account.team_id)
+    .executeTakeFirst();
+  if (!team) return null;
+  const started = await startConnect(runtime, {
+    team,
+    platform: account.platform,
+    surface: 'headless',
+    reconnectAccountId: account.id,
+  });
+  if (!started.ok) {
+    runtime.logger.warn(
+      { account: account.id, code: started.failure.code },
+      'no reconnect link for an expired account',
+    );
+    return null;
+  }
+  return {
+    reconnect_url: started.value.connectUrl,
+    reconnect_expires_at: started.value.expiresAt.toISOString(),
+  };
+}
+
 /** The grant's refresh is dead: its accounts need a human, and the app hears about it. */
 async function markNeedsReauth(runtime: Runtime, grant: Grant, reason: string): Promise<void> {
   const now = runtime.now();
+  // Reconnect links first: opening a session is a write of its own, outside the transaction below.
+  const active = await runtime.db
+    .selectFrom('accounts')
+    .select(['id', 'team_id', 'platform'])
+    .where('grant_id', '=', grant.id)
+    .where('status', '=', 'active')
+    .execute();
+  const links = new Map<string, Awaited<ReturnType<typeof reconnectLink>>>();
+  for (const account of active) links.set(account.id, await reconnectLink(runtime, account));
   await runtime.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('grants')
@@ -267,6 +401,8 @@ async function markNeedsReauth(runtime: Runtime, grant: Grant, reason: string): 
       await emitEvent(trx, account.team_id, 'account.token_expired', {
         account: accountView(account, grant),
         reason: reason.slice(0, 300),
+        reconnect_url: links.get(account.id)?.reconnect_url ?? null,
+        reconnect_expires_at: links.get(account.id)?.reconnect_expires_at ?? null,
       });
     }
   });
