@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { credentialsOf } from '../support/accounts.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
 import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
 import { BACKENDS } from '../support/storage.ts';
@@ -32,9 +33,9 @@ for (const backend of BACKENDS) {
         );
       }
       const [a, b] = polled.accounts;
-      const credsA = (await (await fx.portico.api(`/v1/social/accounts/${a.id}/credentials`)).json()) as any;
-      const credsB = (await (await fx.portico.api(`/v1/social/accounts/${b.id}/credentials`)).json()) as any;
-      assert.notEqual(credsA.data.access_token, credsB.data.access_token, 'each Page has its own token');
+      const credsA = await credentialsOf(fx.portico, a.id);
+      const credsB = await credentialsOf(fx.portico, b.id);
+      assert.notEqual(credsA.access_token, credsB.access_token, 'each Page has its own token');
 
       const grant = await fx.portico.runtime.db
         .selectFrom('grants')

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { credentialsOf, withToken } from '../support/accounts.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
 import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
 import { BACKENDS } from '../support/storage.ts';
@@ -86,12 +87,8 @@ for (const backend of BACKENDS) {
         (a: any) => a.target_type === 'profile',
       );
       for (let i = 0; i < 2; i++) {
-        const res = await fx.portico.api(`/v1/social/accounts/${member.id}/credentials`);
-        assert.equal(res.status, 200);
-        const token = ((await res.json()) as any).data.access_token;
-        const me = await fetch(`${fx.portico.url}/sandbox/api.linkedin.com/v2/userinfo`, {
-          headers: { authorization: `Bearer ${token}` },
-        });
+        const { access_token } = await credentialsOf(fx.portico, member.id);
+        const me = await withToken(`${fx.sandbox}/api.linkedin.com/v2/userinfo`, access_token);
         assert.equal(me.status, 200);
       }
     });

@@ -11,8 +11,9 @@ import type { Resolver } from '../../src/outbound/public-address.ts';
 import { platformApi } from '../../src/platforms/api.ts';
 import { createMastodon, type MastodonOptions } from '../../src/platforms/mastodon/index.ts';
 import { type OptionsContext, type PlatformContext, serverOf } from '../../src/platforms/types.ts';
+import { credentialsOf, grantOf, withToken } from '../support/accounts.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
-import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
+import { connectAccount, connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
 import { BACKENDS } from '../support/storage.ts';
 
 const json = async (res: Response) => (await res.json()) as any;
@@ -22,7 +23,6 @@ for (const backend of BACKENDS) {
     // Debug logs carry one line per outbound request: how app registrations are counted.
     const logLines: string[] = [];
     const fx = connectFixture(backend, { PORTICO_LOG_LEVEL: 'debug' }, { logLines });
-    const sandbox = () => `${fx.portico.url}/sandbox`;
 
     /** `POST /api/v1/apps` calls Portico made to an instance so far. */
     const registrations = (instance: string) =>
@@ -42,14 +42,8 @@ for (const backend of BACKENDS) {
         .where('instance', '=', instance)
         .execute();
     const verifyCredentials = (instance: string, token: string) =>
-      fetch(`${sandbox()}/${instance}/api/v1/accounts/verify_credentials`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-    const credentials = async (accountId: string) => {
-      const res = await fx.portico.api(`/v1/social/accounts/${accountId}/credentials`);
-      assert.equal(res.status, 200);
-      return (await json(res)).data;
-    };
+      withToken(`${fx.sandbox}/${instance}/api/v1/accounts/verify_credentials`, token);
+    const credentials = (accountId: string) => credentialsOf(fx.portico, accountId);
     const refused = async (platform: string, body: Record<string, unknown>) => {
       const res = await fx.portico.api(`/v1/social/connect/${platform}`, { method: 'POST', json: body });
       const answer = await json(res);
@@ -79,21 +73,15 @@ for (const backend of BACKENDS) {
       assert.ok(account.display_name);
       assert.ok(account.scopes.includes('write:statuses'));
       assert.equal(account.token_expires_at, null, 'Mastodon tokens do not expire');
-      const grant = await fx.portico.runtime.db
-        .selectFrom('grants')
-        .selectAll()
-        .where('subject', '=', account.platform_account_id)
-        .where('instance', '=', 'mastodon.social')
-        .executeTakeFirstOrThrow();
+      const grant = await grantOf(fx.portico, account, 'mastodon.social');
       assert.deepEqual(grant.options, { server: 'https://mastodon.social', pkce: true });
     });
 
     test('credentials work at the instance and never expire', async () => {
-      const flow = await connectThroughSandbox(fx.portico, 'mastodon', {
+      const account = await connectAccount(fx.portico, 'mastodon', {
         user: 'md-alan',
         body: { server_url: 'mastodon.social' },
       });
-      const [account] = (await pollConnect(fx.portico, flow.link.state_token)).accounts;
       const creds = await credentials(account.id);
       assert.equal(creds.token_type, 'bearer');
       assert.equal(creds.expires_at, null);
@@ -241,21 +229,16 @@ for (const backend of BACKENDS) {
 
     test('revoking the grant kills its token at the instance', async () => {
       const leaver = await fx.user('mastodon', 'Leaver');
-      const flow = await connectThroughSandbox(fx.portico, 'mastodon', {
+      const account = await connectAccount(fx.portico, 'mastodon', {
         user: leaver.id,
         body: { server_url: 'mastodon.social' },
       });
-      const [account] = (await pollConnect(fx.portico, flow.link.state_token)).accounts;
       const { access_token } = await credentials(account.id);
       assert.equal((await verifyCredentials('mastodon.social', access_token)).status, 200);
-      const grant = await fx.portico.runtime.db
-        .selectFrom('grants')
-        .selectAll()
-        .where('platform', '=', 'mastodon')
-        .where('subject', '=', account.platform_account_id)
-        .where('instance', '=', 'mastodon.social')
-        .executeTakeFirstOrThrow();
-      const revoked = await revokeGrant(fx.portico.runtime, grant);
+      const revoked = await revokeGrant(
+        fx.portico.runtime,
+        await grantOf(fx.portico, account, 'mastodon.social'),
+      );
       assert.ok(revoked.ok, JSON.stringify(!revoked.ok && revoked.failure));
       assert.equal((await verifyCredentials('mastodon.social', access_token)).status, 401);
     });

@@ -5,8 +5,9 @@ import { platformContext } from '../../src/connect/platform-context.ts';
 import { exchangeCode } from '../../src/oauth/token.ts';
 import { threads } from '../../src/platforms/threads/index.ts';
 import { startSandboxServer } from '../../src/sandbox/index.ts';
+import { credentialsOf, grantOf, requestCredentials, withToken } from '../support/accounts.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
-import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
+import { connectAccount, connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
 import { addSandboxUser } from '../support/consent.ts';
 import { freePort, startTestPortico, type TestPortico } from '../support/portico.ts';
 import { BACKENDS } from '../support/storage.ts';
@@ -17,7 +18,6 @@ const DAY = 24 * HOUR;
 for (const backend of BACKENDS) {
   describe(`Threads connect, end to end (${backend})`, () => {
     const fx = connectFixture(backend);
-    const sandbox = () => `${fx.portico.url}/sandbox`;
     const user = (name: string, scenario?: Record<string, unknown>) => fx.user('threads', name, scenario);
 
     test('approving connects the profile with its id from /me and a 60-day token', async () => {
@@ -52,21 +52,16 @@ for (const backend of BACKENDS) {
         `the one-hour token was exchanged for a 60-day one (expires in ${Math.round(expiresIn / HOUR)} h)`,
       );
 
-      const creds = (await (
-        await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`)
-      ).json()) as any;
-      assert.equal(creds.data.token_type, 'bearer');
-      const me = await fetch(`${sandbox()}/graph.threads.net/v1.0/me?fields=id`, {
-        headers: { authorization: `Bearer ${creds.data.access_token}` },
-      });
+      const creds = await credentialsOf(fx.portico, account.id);
+      assert.equal(creds.token_type, 'bearer');
+      const me = await withToken(`${fx.sandbox}/graph.threads.net/v1.0/me?fields=id`, creds.access_token);
       assert.equal(me.status, 200, 'the stored token works against the platform');
       assert.equal(((await me.json()) as any).id, linus.id);
     });
 
     test('the built-in users keep their 17-digit ids exactly', async () => {
       // 17841412345678901 is past 2^53: read as a JSON number (the code exchange's user_id) it changes.
-      const flow = await connectThroughSandbox(fx.portico, 'threads', { user: '17841412345678901' });
-      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
+      const account = await connectAccount(fx.portico, 'threads', { user: '17841412345678901' });
       assert.equal(account.platform_account_id, '17841412345678901');
       assert.equal(account.username, 'ada.lovelace');
     });
@@ -112,7 +107,7 @@ for (const backend of BACKENDS) {
       });
       assert.ok(app);
       // What Threads answers, as documented: {"error_type": "OAuthException", "code": 400, "error_message": ...}
-      const raw = await fetch(`${sandbox()}/graph.threads.net/oauth/access_token`, {
+      const raw = await fetch(`${fx.sandbox}/graph.threads.net/oauth/access_token`, {
         method: 'POST',
         body: new URLSearchParams({
           client_id: app.clientId,
@@ -185,17 +180,8 @@ for (const backend of BACKENDS) {
         username: name.toLowerCase(),
         ...(scenario ? { scenario } : {}),
       });
-      const flow = await connectThroughSandbox(portico, 'threads', { user: added.id });
-      const polled = await pollConnect(portico, flow.link.state_token);
-      assert.equal(polled.status, 'connected', JSON.stringify(polled.error));
-      const account = polled.accounts[0];
-      const grant = await portico.runtime.db
-        .selectFrom('grants')
-        .selectAll()
-        .where('platform', '=', 'threads')
-        .where('subject', '=', account.platform_account_id)
-        .executeTakeFirstOrThrow();
-      return { account, grant };
+      const account = await connectAccount(portico, 'threads', { user: added.id });
+      return { account, grant: await grantOf(portico, account) };
     }
 
     /** Moves both clocks to `ms` before the grant's token expires: old enough to refresh, not yet dead. */
@@ -205,41 +191,29 @@ for (const backend of BACKENDS) {
 
     test('a token about to expire is refreshed with th_refresh_token, and the new one works for 60 days', async () => {
       const { account, grant } = await connect('Refresher');
-      const before = (await (
-        await portico.api(`/v1/social/accounts/${account.id}/credentials`)
-      ).json()) as any;
+      const before = await credentialsOf(portico, account.id);
       moveToBeforeExpiry(grant.access_expires_at!, 30_000);
 
-      const res = await portico.api(`/v1/social/accounts/${account.id}/credentials`);
-      const creds = (await res.json()) as any;
-      assert.equal(res.status, 200, JSON.stringify(creds));
-      assert.notEqual(creds.data.access_token, before.data.access_token, 'a new token');
-      const after = await portico.runtime.db
-        .selectFrom('grants')
-        .selectAll()
-        .where('id', '=', grant.id)
-        .executeTakeFirstOrThrow();
+      const creds = await credentialsOf(portico, account.id);
+      assert.notEqual(creds.access_token, before.access_token, 'a new token');
+      const after = await grantOf(portico, account);
       const lifetime = after.access_expires_at!.getTime() - clock();
       assert.ok(Math.abs(lifetime - 60 * DAY) < DAY, `60 days again (${Math.round(lifetime / DAY)} d)`);
       assert.equal(after.status, 'active');
 
       // Past the old token's expiry the new one still works against the platform.
       offsetMs += HOUR;
-      const me = await fetch(`${sim.url}/graph.threads.net/v1.0/me?fields=id`, {
-        headers: { authorization: `Bearer ${creds.data.access_token}` },
-      });
+      const me = await withToken(`${sim.url}/graph.threads.net/v1.0/me?fields=id`, creds.access_token);
       assert.equal(me.status, 200);
       assert.equal(((await me.json()) as any).id, account.platform_account_id);
-      const old = await fetch(`${sim.url}/graph.threads.net/v1.0/me?fields=id`, {
-        headers: { authorization: `Bearer ${before.data.access_token}` },
-      });
+      const old = await withToken(`${sim.url}/graph.threads.net/v1.0/me?fields=id`, before.access_token);
       assert.notEqual(old.status, 200, 'the old token has expired meanwhile');
     });
 
     test('a refused refresh marks the account needs_reauth and answers 409 REAUTH_REQUIRED', async () => {
       const { account, grant } = await connect('Refused', { refreshRevoked: true });
       moveToBeforeExpiry(grant.access_expires_at!, 30_000);
-      const res = await portico.api(`/v1/social/accounts/${account.id}/credentials`);
+      const res = await requestCredentials(portico, account.id);
       assert.equal(res.status, 409);
       assert.equal(((await res.json()) as any).error.code, 'REAUTH_REQUIRED');
       const view = (await (await portico.api(`/v1/social/accounts/${account.id}`)).json()) as any;

@@ -5,8 +5,9 @@ import { resolveOAuthApp } from '../../src/connect/oauth-apps.ts';
 import { platformContext } from '../../src/connect/platform-context.ts';
 import { refreshTokens } from '../../src/oauth/token.ts';
 import { normalizeTikTokTokenResponse, tiktok } from '../../src/platforms/tiktok/index.ts';
+import { credentialsOf, grantOf, nearExpiry, requestCredentials, withToken } from '../support/accounts.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
-import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
+import { connectAccount, connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
 import { BACKENDS } from '../support/storage.ts';
 
 describe('TikTok token responses, normalised', () => {
@@ -44,44 +45,13 @@ for (const backend of BACKENDS) {
   describe(`TikTok connect, end to end (${backend})`, () => {
     const fx = connectFixture(backend);
 
-    const sandbox = () => `${fx.portico.url}/sandbox`;
     const user = (name: string, scenario?: Record<string, unknown>) => fx.user('tiktok', name, scenario);
-
-    async function connect(name: string, scenario?: Record<string, unknown>) {
-      const person = await user(name, scenario);
-      const flow = await connectThroughSandbox(fx.portico, 'tiktok', { user: person.id });
-      const polled = await pollConnect(fx.portico, flow.link.state_token);
-      assert.equal(polled.status, 'connected', JSON.stringify(polled.error));
-      return polled.accounts[0];
-    }
-
-    async function grantOf(account: any) {
-      return fx.portico.runtime.db
-        .selectFrom('grants')
-        .selectAll()
-        .where('platform', '=', 'tiktok')
-        .where('subject', '=', account.platform_account_id)
-        .executeTakeFirstOrThrow();
-    }
-
-    /** Makes the grant's access token about to expire, so the next credentials call refreshes it. */
-    async function nearExpiry(grantId: string) {
-      await fx.portico.runtime.db
-        .updateTable('grants')
-        .set({ access_expires_at: new Date(Date.now() + 1000) })
-        .where('id', '=', grantId)
-        .execute();
-    }
-
-    async function credentials(accountId: string) {
-      return fx.portico.api(`/v1/social/accounts/${accountId}/credentials`);
-    }
-
-    function userInfo(accessToken: string, fields = 'open_id,display_name') {
-      return fetch(`${sandbox()}/open.tiktokapis.com/v2/user/info/?fields=${fields}`, {
-        headers: { authorization: `Bearer ${accessToken}` },
-      });
-    }
+    const connect = async (name: string, scenario?: Record<string, unknown>) =>
+      connectAccount(fx.portico, 'tiktok', { user: (await user(name, scenario)).id });
+    const accessToken = async (accountId: string) =>
+      (await credentialsOf(fx.portico, accountId)).access_token;
+    const userInfo = (token: string) =>
+      withToken(`${fx.sandbox}/open.tiktokapis.com/v2/user/info/?fields=open_id,display_name`, token);
 
     test('approving connects the profile with its open_id, display name and username', async () => {
       const ada = await user('Ada');
@@ -106,20 +76,19 @@ for (const backend of BACKENDS) {
       }
       assert.ok(account.token_expires_at, 'TikTok access tokens expire');
 
-      const grant = await grantOf(account);
+      const grant = await grantOf(fx.portico, account);
       assert.ok(grant.refresh_token_enc, 'a refresh token is kept');
       assert.ok(grant.refresh_expires_at, 'refresh_expires_in was read');
 
-      const creds = (await (await credentials(account.id)).json()) as any;
-      assert.equal(creds.data.token_type, 'bearer');
-      const me = await userInfo(creds.data.access_token);
+      const creds = await credentialsOf(fx.portico, account.id);
+      assert.equal(creds.token_type, 'bearer');
+      const me = await userInfo(creds.access_token);
       assert.equal(me.status, 200, 'the token works against the platform');
       assert.equal(((await me.json()) as any).data.user.open_id, ada.id);
     });
 
     test('a built-in user connects with their TikTok-style open_id', async () => {
-      const flow = await connectThroughSandbox(fx.portico, 'tiktok', { user: '-000tkAdaLovelaceSandbox0' });
-      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
+      const account = await connectAccount(fx.portico, 'tiktok', { user: '-000tkAdaLovelaceSandbox0' });
       assert.equal(account.platform_account_id, '-000tkAdaLovelaceSandbox0');
       assert.equal(account.username, 'ada_sandbox');
     });
@@ -191,7 +160,7 @@ for (const backend of BACKENDS) {
 
     test('an unknown refresh token is a refusal (invalid_grant), though TikTok says so with HTTP 200', async () => {
       const account = await connect('Stranger');
-      const grant = await grantOf(account);
+      const grant = await grantOf(fx.portico, account);
       const app = await resolveOAuthApp(fx.portico.runtime, {
         teamId: grant.team_id,
         module: tiktok,
@@ -211,16 +180,16 @@ for (const backend of BACKENDS) {
 
     test('an expiring access token is refreshed and the rotated refresh token is stored', async () => {
       const account = await connect('Rotator');
-      const before = await grantOf(account);
-      const oldToken = ((await (await credentials(account.id)).json()) as any).data.access_token;
-      await nearExpiry(before.id);
+      const before = await grantOf(fx.portico, account);
+      const oldToken = await accessToken(account.id);
+      await nearExpiry(fx.portico, before.id);
 
-      const res = await credentials(account.id);
+      const res = await requestCredentials(fx.portico, account.id);
       assert.equal(res.status, 200);
       const newToken = ((await res.json()) as any).data.access_token;
       assert.notEqual(newToken, oldToken, 'a new access token');
       assert.equal((await userInfo(newToken)).status, 200, 'the refreshed token works');
-      const after = await grantOf(account);
+      const after = await grantOf(fx.portico, account);
       assert.notEqual(
         after.refresh_token_enc,
         before.refresh_token_enc,
@@ -229,8 +198,8 @@ for (const backend of BACKENDS) {
       assert.ok(after.access_expires_at! > before.access_expires_at!);
 
       // A second refresh must present the rotated token: the spent one would be refused.
-      await nearExpiry(before.id);
-      const again = await credentials(account.id);
+      await nearExpiry(fx.portico, before.id);
+      const again = await requestCredentials(fx.portico, account.id);
       assert.equal(again.status, 200);
       const third = ((await again.json()) as any).data.access_token;
       assert.notEqual(third, newToken);
@@ -239,9 +208,11 @@ for (const backend of BACKENDS) {
 
     test('concurrent credential requests on an expiring token all get the one refreshed token', async () => {
       const account = await connect('Busy');
-      const grant = await grantOf(account);
-      await nearExpiry(grant.id);
-      const answers = await Promise.all(Array.from({ length: 5 }, () => credentials(account.id)));
+      const grant = await grantOf(fx.portico, account);
+      await nearExpiry(fx.portico, grant.id);
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () => requestCredentials(fx.portico, account.id)),
+      );
       assert.deepEqual(
         answers.map((r) => r.status),
         [200, 200, 200, 200, 200],
@@ -256,8 +227,8 @@ for (const backend of BACKENDS) {
 
     test('a revoked refresh token marks the account needs_reauth and answers 409 REAUTH_REQUIRED', async () => {
       const account = await connect('Revoked', { refreshRevoked: true });
-      await nearExpiry((await grantOf(account)).id);
-      const res = await credentials(account.id);
+      await nearExpiry(fx.portico, (await grantOf(fx.portico, account)).id);
+      const res = await requestCredentials(fx.portico, account.id);
       assert.equal(res.status, 409);
       assert.equal(((await res.json()) as any).error.code, 'REAUTH_REQUIRED');
       const after = (await (await fx.portico.api(`/v1/social/accounts/${account.id}`)).json()) as any;
@@ -266,9 +237,9 @@ for (const backend of BACKENDS) {
 
     test('revoking the grant kills its access token', async () => {
       const account = await connect('Leaver');
-      const token = ((await (await credentials(account.id)).json()) as any).data.access_token;
+      const token = await accessToken(account.id);
       assert.equal((await userInfo(token)).status, 200);
-      const revoked = await revokeGrant(fx.portico.runtime, await grantOf(account));
+      const revoked = await revokeGrant(fx.portico.runtime, await grantOf(fx.portico, account));
       assert.ok(revoked.ok, JSON.stringify(!revoked.ok && revoked.failure));
       assert.equal((await userInfo(token)).status, 401, 'the access token no longer works');
     });
@@ -276,7 +247,7 @@ for (const backend of BACKENDS) {
     test('a revoke TikTok refuses (HTTP 200 with an error) is reported as a failure', async () => {
       const account = await connect('Impostor');
       const ctx = platformContext(fx.portico.runtime, tiktok, { clientId: 'unknown', clientSecret: 'x' }, {});
-      const token = ((await (await credentials(account.id)).json()) as any).data.access_token;
+      const token = await accessToken(account.id);
       await assert.rejects(tiktok.revoke!(ctx, { accessToken: token }), /invalid_client/);
       assert.equal((await userInfo(token)).status, 200, 'and the token still works');
     });

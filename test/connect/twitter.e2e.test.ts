@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { credentialsOf, grantOf, nearExpiry, requestCredentials, withToken } from '../support/accounts.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
-import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
+import { connectAccount, connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
 import { BACKENDS } from '../support/storage.ts';
 
 for (const backend of BACKENDS) {
   describe(`X connect, end to end (${backend})`, () => {
     const fx = connectFixture(backend);
-
-    const sandbox = () => `${fx.portico.url}/sandbox`;
     const user = (name: string, scenario?: Record<string, unknown>) => fx.user('twitter', name, scenario);
 
     test('approving connects one profile and returns to the app with connected=1', async () => {
@@ -53,14 +52,10 @@ for (const backend of BACKENDS) {
       );
       assert.ok(!JSON.stringify(listed).includes('access_token'), 'no token in listings');
 
-      const creds = (await (
-        await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`)
-      ).json()) as any;
-      assert.equal(creds.data.token_type, 'bearer');
-      assert.equal(typeof creds.data.access_token, 'string');
-      const me = await fetch(`${sandbox()}/api.x.com/2/users/me`, {
-        headers: { authorization: `Bearer ${creds.data.access_token}` },
-      });
+      const creds = await credentialsOf(fx.portico, account.id);
+      assert.equal(creds.token_type, 'bearer');
+      assert.equal(typeof creds.access_token, 'string');
+      const me = await withToken(`${fx.sandbox}/api.x.com/2/users/me`, creds.access_token);
       assert.equal(me.status, 200, 'the token works against the platform');
 
       const events = await fx.portico.runtime.db
@@ -75,14 +70,11 @@ for (const backend of BACKENDS) {
 
     test('tokens are encrypted at rest', async () => {
       const grace = await user('Grace');
-      const flow = await connectThroughSandbox(fx.portico, 'twitter', { user: grace.id });
-      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
-      const creds = (await (
-        await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`)
-      ).json()) as any;
+      const account = await connectAccount(fx.portico, 'twitter', { user: grace.id });
+      const creds = await credentialsOf(fx.portico, account.id);
       const grants = await fx.portico.runtime.db.selectFrom('grants').selectAll().execute();
       assert.ok(grants.length > 0);
-      assert.ok(!JSON.stringify(grants).includes(creds.data.access_token));
+      assert.ok(!JSON.stringify(grants).includes(creds.access_token));
     });
 
     test('connecting the same profile again updates it in place', async () => {
@@ -153,47 +145,29 @@ for (const backend of BACKENDS) {
 
     test('expiring access tokens are refreshed with the rotating refresh token', async () => {
       const short = await user('Short', { accessTtlSeconds: 30 });
-      const flow = await connectThroughSandbox(fx.portico, 'twitter', { user: short.id });
-      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
-      const grantBefore = await fx.portico.runtime.db
-        .selectFrom('grants')
-        .selectAll()
-        .where('subject', '=', account.platform_account_id)
-        .executeTakeFirstOrThrow();
-      const creds = (await (
-        await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`)
-      ).json()) as any;
+      const account = await connectAccount(fx.portico, 'twitter', { user: short.id });
+      const grantBefore = await grantOf(fx.portico, account);
+      const creds = (await (await requestCredentials(fx.portico, account.id)).json()) as any;
       assert.equal(creds.success, true);
-      const grantAfter = await fx.portico.runtime.db
-        .selectFrom('grants')
-        .selectAll()
-        .where('id', '=', grantBefore.id)
-        .executeTakeFirstOrThrow();
+      const grantAfter = await grantOf(fx.portico, account);
       assert.notEqual(
         grantAfter.refresh_token_enc,
         grantBefore.refresh_token_enc,
         'the new refresh token was stored',
       );
       assert.ok(grantAfter.access_expires_at! > grantBefore.access_expires_at!);
-      const me = await fetch(`${sandbox()}/api.x.com/2/users/me`, {
-        headers: { authorization: `Bearer ${creds.data.access_token}` },
-      });
+      const me = await withToken(`${fx.sandbox}/api.x.com/2/users/me`, creds.data.access_token);
       assert.equal(me.status, 200, 'the refreshed token works');
       // Twice in a row: the second refresh must use the rotated token, or X would refuse it.
-      await fx.portico.runtime.db
-        .updateTable('grants')
-        .set({ access_expires_at: new Date(Date.now() + 1000) })
-        .where('id', '=', grantBefore.id)
-        .execute();
-      const again = await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`);
+      await nearExpiry(fx.portico, grantBefore.id);
+      const again = await requestCredentials(fx.portico, account.id);
       assert.equal(again.status, 200);
     });
 
     test('a revoked refresh token marks the account needs_reauth and answers 409 REAUTH_REQUIRED', async () => {
       const revoked = await user('Revoked', { accessTtlSeconds: 10, refreshRevoked: true });
-      const flow = await connectThroughSandbox(fx.portico, 'twitter', { user: revoked.id });
-      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
-      const res = await fx.portico.api(`/v1/social/accounts/${account.id}/credentials`);
+      const account = await connectAccount(fx.portico, 'twitter', { user: revoked.id });
+      const res = await requestCredentials(fx.portico, account.id);
       assert.equal(res.status, 409);
       assert.equal(((await res.json()) as any).error.code, 'REAUTH_REQUIRED');
       const after = (await (await fx.portico.api(`/v1/social/accounts/${account.id}`)).json()) as any;
@@ -208,15 +182,10 @@ for (const backend of BACKENDS) {
 
     test('concurrent credential requests refresh a rotating grant once', async () => {
       const busy = await user('Busy');
-      const flow = await connectThroughSandbox(fx.portico, 'twitter', { user: busy.id });
-      const account = (await pollConnect(fx.portico, flow.link.state_token)).accounts[0];
-      await fx.portico.runtime.db
-        .updateTable('grants')
-        .set({ access_expires_at: new Date(Date.now() + 5000) })
-        .where('subject', '=', account.platform_account_id)
-        .execute();
+      const account = await connectAccount(fx.portico, 'twitter', { user: busy.id });
+      await nearExpiry(fx.portico, (await grantOf(fx.portico, account)).id, 5000);
       const answers = await Promise.all(
-        Array.from({ length: 5 }, () => fx.portico.api(`/v1/social/accounts/${account.id}/credentials`)),
+        Array.from({ length: 5 }, () => requestCredentials(fx.portico, account.id)),
       );
       assert.deepEqual(
         answers.map((r) => r.status),

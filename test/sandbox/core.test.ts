@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SANDBOX_CREDENTIALS, sandboxHostOverrides, startSandboxServer } from '../../src/sandbox/index.ts';
-import { addSandboxUser, submitConsent } from '../support/consent.ts';
+import { addSandboxUser, setSandboxScenario, submitConsent } from '../support/consent.ts';
 import {
   basic,
   type Json,
@@ -348,11 +348,7 @@ describe('sandbox core', () => {
     const failed = await exchangeX(sb, code, verifier);
     assert.equal(failed.status, 500);
     await failed.text();
-    await fetch(`${sb.url}/_control/users/${user.id}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ scenario: { tokenEndpoint: 'ok' } }),
-    });
+    await setSandboxScenario(sb.url, user.id, { tokenEndpoint: 'ok' });
     assert.equal((await exchangeX(sb, code, verifier)).status, 200);
   });
 

@@ -1,7 +1,7 @@
 /** Mastodon as a client following https://docs.joinmastodon.org/spec/oauth/ and methods/apps sees it. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { addSandboxUser, submitConsent } from '../support/consent.ts';
+import { addSandboxUser, setSandboxScenario, submitConsent } from '../support/consent.ts';
 import {
   basic,
   type Json,
@@ -554,11 +554,7 @@ describe('Mastodon sandbox', () => {
     const failed = await exchange(SOCIAL, app, { code });
     assert.equal(failed.status, 500);
     assert.equal((await json(failed)).error, 'server_error');
-    await fetch(`${sb.url}/_control/users/${user.id}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ scenario: { tokenEndpoint: 'ok' } }),
-    });
+    await setSandboxScenario(sb.url, user.id, { tokenEndpoint: 'ok' });
     assert.equal((await exchange(SOCIAL, app, { code })).status, 200);
   });
 

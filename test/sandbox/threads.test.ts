@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.ts';
-import { addSandboxUser, submitConsent } from '../support/consent.ts';
+import { addSandboxUser, setSandboxScenario, submitConsent } from '../support/consent.ts';
 import { json, params, postForm, REDIRECT_URI, startTestSandbox, useTestSandbox } from './helpers.ts';
 
 const { clientId, clientSecret } = SANDBOX_CREDENTIALS.threads!;
@@ -329,12 +329,8 @@ describe('Threads sandbox', () => {
       name: 'Flaky',
       scenario: { tokenEndpoint: '500' },
     });
-    const setScenario = (tokenEndpoint: string) =>
-      fetch(`${sb.url}/_control/users/${user.id}`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ scenario: { tokenEndpoint } }),
-      });
+    const setScenario = (tokenEndpoint: 'ok' | '500' | '429') =>
+      setSandboxScenario(sb.url, user.id, { tokenEndpoint });
     const code = params(await submitConsent(authorizeUrl(), { user: user.id })).get('code')!;
     const failed = await exchange(code);
     assert.equal(failed.status, 500);

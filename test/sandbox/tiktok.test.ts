@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.ts';
-import { addSandboxUser, submitConsent } from '../support/consent.ts';
+import { addSandboxUser, setSandboxScenario, submitConsent } from '../support/consent.ts';
 import { json, params, pkcePair, postForm, REDIRECT_URI, useTestSandbox } from './helpers.ts';
 
 const { clientId: clientKey, clientSecret } = SANDBOX_CREDENTIALS.tiktok!;
@@ -290,22 +290,14 @@ describe('TikTok sandbox', () => {
     assert.equal(failed.status, 500);
     assert.equal((await json(failed)).error, 'server_error');
 
-    await fetch(`${sb.url}/_control/users/${user.id}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ scenario: { tokenEndpoint: 'ok' } }),
-    });
+    await setSandboxScenario(sb.url, user.id, { tokenEndpoint: 'ok' });
     assert.ok((await json(await exchange(code))).access_token);
   });
 
   test('a rate-limited token endpoint answers 429 with Retry-After, at refresh too', async () => {
     const user = await addSandboxUser(sb.url, { platform: 'tiktok', name: 'Busy' });
     const tokens = await connect({ user: user.id });
-    await fetch(`${sb.url}/_control/users/${user.id}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ scenario: { tokenEndpoint: '429' } }),
-    });
+    await setSandboxScenario(sb.url, user.id, { tokenEndpoint: '429' });
     const limited = await refresh(tokens.refresh_token);
     assert.equal(limited.status, 429);
     assert.ok(limited.headers.get('retry-after'));

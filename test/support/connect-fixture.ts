@@ -11,6 +11,8 @@ import type { Backend } from './storage.ts';
 export interface ConnectFixture {
   readonly portico: TestPortico;
   readonly app: ReturnServer;
+  /** The simulator's base URL: a platform URL is `${sandbox}/${host}${path}`. */
+  readonly sandbox: string;
   /** Adds a simulated user of `platform` with the given scenario. */
   user(platform: string, name: string, scenario?: Record<string, unknown>): Promise<{ id: string }>;
 }
@@ -39,8 +41,11 @@ export function connectFixture(
       if (!app) throw new Error('the fixture starts before the tests');
       return app;
     },
+    get sandbox() {
+      return `${this.portico.url}/sandbox`;
+    },
     user(platform, name, scenario) {
-      return addSandboxUser(`${this.portico.url}/sandbox`, {
+      return addSandboxUser(this.sandbox, {
         platform,
         name,
         username: name.toLowerCase(),

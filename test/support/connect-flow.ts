@@ -65,6 +65,18 @@ export async function connectThroughSandbox(
   return { link, callbackUrl, ...(await followCallback(callbackUrl)) };
 }
 
+/** A connect through the simulator that must succeed: its first account. */
+export async function connectAccount(
+  portico: TestPortico,
+  platform: string,
+  options: Parameters<typeof connectThroughSandbox>[2] = {},
+): Promise<any> {
+  const flow = await connectThroughSandbox(portico, platform, options);
+  const polled = await pollConnect(portico, flow.link.state_token);
+  assert.equal(polled.status, 'connected', JSON.stringify(polled.error));
+  return polled.accounts[0];
+}
+
 export async function pollConnect(portico: TestPortico, stateToken: string): Promise<any> {
   const res = await portico.api(`/v1/social/connect/${stateToken}`);
   assert.equal(res.status, 200);

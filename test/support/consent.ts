@@ -132,3 +132,19 @@ export async function addSandboxUser(
     throw new Error(`adding a sandbox user failed (${response.status}): ${JSON.stringify(json)}`);
   return json;
 }
+
+/** Changes a simulated user's scenario through the control API, e.g. `{ tokenEndpoint: 'ok' }` after a 500. */
+export async function setSandboxScenario(
+  sandboxUrl: string,
+  userId: string,
+  scenario: NonNullable<SandboxUserInput['scenario']>,
+): Promise<void> {
+  const response = await fetch(`${sandboxUrl}/_control/users/${userId}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ scenario }),
+  });
+  const json = await response.json();
+  if (response.status !== 200)
+    throw new Error(`changing a sandbox scenario failed (${response.status}): ${JSON.stringify(json)}`);
+}
