@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime.ts';
 import type { Team } from '../storage/schema.ts';
 import { checkReturnUrl } from '../teams/origins.ts';
 import { bindOAuthApp } from './oauth-apps.ts';
-import { prepareOptions } from './options.ts';
+import { type PreparedOptions, prepareOptions } from './options.ts';
 import { type OpenedSession, openConnectSession } from './sessions.ts';
 
 export interface StartConnect {
@@ -58,12 +58,14 @@ export async function startConnect(
     if (error instanceof ApiError) return failure(error);
     throw error;
   }
+  let reconnected: PreparedOptions | undefined;
   if (input.reconnectAccountId) {
     const account = await runtime.db
       .selectFrom('accounts')
-      .select(['id', 'platform'])
-      .where('id', '=', input.reconnectAccountId)
-      .where('team_id', '=', team.id)
+      .innerJoin('grants', 'grants.id', 'accounts.grant_id')
+      .select(['accounts.id', 'accounts.platform', 'grants.options', 'grants.instance'])
+      .where('accounts.id', '=', input.reconnectAccountId)
+      .where('accounts.team_id', '=', team.id)
       .executeTakeFirst();
     if (!account || account.platform !== module.id) {
       return failure(
@@ -72,8 +74,13 @@ export async function startConnect(
         }),
       );
     }
+    reconnected = { options: account.options, instance: account.instance };
   }
-  const prepared = await prepareOptions(runtime, module, input.options ?? {});
+  // A reconnect goes back where the account's grant was made (its Mastodon server) unless told otherwise.
+  const prepared =
+    reconnected && input.options === undefined
+      ? success(reconnected)
+      : await prepareOptions(runtime, module, input.options ?? {});
   if (!prepared.ok) return prepared;
   const { options, instance } = prepared.value;
   try {

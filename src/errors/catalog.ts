@@ -57,7 +57,7 @@ export const apiErrors = {
   ACCOUNT_PAUSED: {
     status: 409,
     meaning:
-      'The account is paused. Pausing and resuming through the API are coming; until then only an account paused in the database answers this.',
+      'The account is paused (`POST /v1/social/accounts/{id}/pause`): it stays connected, but no token is handed out until `POST /v1/social/accounts/{id}/resume`.',
   },
   REAUTH_REQUIRED: {
     status: 409,

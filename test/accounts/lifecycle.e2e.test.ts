@@ -83,6 +83,17 @@ for (const backend of BACKENDS) {
       assert.equal((await eventsOf(fx, account.id, 'account.reconnected')).length, 0);
     });
 
+    test('a Mastodon reconnect link goes back to the account’s own server', async () => {
+      const [account] = await connectAccounts(fx, 'mastodon', 'md-grace', { server_url: 'fosstodon.org' });
+      const { location, polled } = await reconnectThrough(account.id, 'md-grace');
+      assert.equal(location?.searchParams.get('connected'), '1', location?.toString());
+      assert.deepEqual(
+        polled.accounts.map((a: any) => [a.id, a.username]),
+        [[account.id, '@grace@fosstodon.org']],
+      );
+      assert.equal((await eventsOf(fx, account.id, 'account.reconnected')).length, 1);
+    });
+
     test('a reconnect link for an unknown account is 404', async () => {
       assert.equal((await call(fx, '/v1/social/accounts/acc_00000000000000000000000000/reconnect-url')).status, 404);
     });
