@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { credentialsOf } from '../support/accounts.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
-import { connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
+import { connectFailure, connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
 import { BACKENDS } from '../support/storage.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -70,9 +70,8 @@ for (const backend of BACKENDS) {
         uncheck: ['pages_manage_posts'],
         body: { return_url: `${fx.app.url}/fb` },
       });
-      assert.equal(flow.location?.searchParams.get('error'), 'not_enough_permissions');
-      const polled = await pollConnect(fx.portico, flow.link.state_token);
-      assert.match(polled.error.message, /pages_manage_posts/);
+      const error = await connectFailure(fx.portico, flow, 'not_enough_permissions');
+      assert.match(error.message, /pages_manage_posts/);
     });
 
     test('declining an optional permission still connects, and the account shows what was granted', async () => {

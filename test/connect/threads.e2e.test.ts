@@ -7,7 +7,12 @@ import { threads } from '../../src/platforms/threads/index.ts';
 import { startSandboxServer } from '../../src/sandbox/index.ts';
 import { credentialsOf, grantOf, requestCredentials, withToken } from '../support/accounts.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
-import { connectAccount, connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
+import {
+  connectAccount,
+  connectFailure,
+  connectThroughSandbox,
+  pollConnect,
+} from '../support/connect-flow.ts';
 import { addSandboxUser } from '../support/consent.ts';
 import { freePort, startTestPortico, type TestPortico } from '../support/portico.ts';
 import { BACKENDS } from '../support/storage.ts';
@@ -71,10 +76,7 @@ for (const backend of BACKENDS) {
         decision: 'deny',
         body: { return_url: `${fx.app.url}/back` },
       });
-      assert.equal(flow.location?.searchParams.get('error'), 'access_denied');
-      const polled = await pollConnect(fx.portico, flow.link.state_token);
-      assert.equal(polled.status, 'failed');
-      assert.equal(polled.error.code, 'access_denied');
+      await connectFailure(fx.portico, flow, 'access_denied');
     });
 
     test('unticking threads_content_publish fails with not_enough_permissions', async () => {
@@ -82,10 +84,8 @@ for (const backend of BACKENDS) {
         uncheck: ['threads_content_publish'],
         body: { return_url: `${fx.app.url}/back` },
       });
-      assert.equal(flow.location?.searchParams.get('error'), 'not_enough_permissions');
-      const polled = await pollConnect(fx.portico, flow.link.state_token);
-      assert.equal(polled.error.code, 'not_enough_permissions');
-      assert.match(polled.error.message, /threads_content_publish/);
+      const error = await connectFailure(fx.portico, flow, 'not_enough_permissions');
+      assert.match(error.message, /threads_content_publish/);
     });
 
     test('a token endpoint answering 500 fails with platform_unavailable', async () => {

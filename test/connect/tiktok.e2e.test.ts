@@ -7,7 +7,12 @@ import { refreshTokens } from '../../src/oauth/token.ts';
 import { normalizeTikTokTokenResponse, tiktok } from '../../src/platforms/tiktok/index.ts';
 import { credentialsOf, grantOf, nearExpiry, requestCredentials, withToken } from '../support/accounts.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
-import { connectAccount, connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
+import {
+  connectAccount,
+  connectFailure,
+  connectThroughSandbox,
+  pollConnect,
+} from '../support/connect-flow.ts';
 import { BACKENDS } from '../support/storage.ts';
 
 describe('TikTok token responses, normalised', () => {
@@ -130,10 +135,7 @@ for (const backend of BACKENDS) {
         decision: 'deny',
         body: { return_url: `${fx.app.url}/back` },
       });
-      assert.equal(flow.location?.searchParams.get('error'), 'access_denied');
-      const polled = await pollConnect(fx.portico, flow.link.state_token);
-      assert.equal(polled.status, 'failed');
-      assert.equal(polled.error.code, 'access_denied');
+      await connectFailure(fx.portico, flow, 'access_denied');
       const after = await fx.portico.runtime.db.selectFrom('accounts').select('id').execute();
       assert.equal(after.length, before.length);
     });
@@ -143,10 +145,8 @@ for (const backend of BACKENDS) {
         uncheck: ['video.publish'],
         body: { return_url: `${fx.app.url}/back` },
       });
-      assert.equal(flow.location?.searchParams.get('error'), 'not_enough_permissions');
-      const polled = await pollConnect(fx.portico, flow.link.state_token);
-      assert.equal(polled.error.code, 'not_enough_permissions');
-      assert.match(polled.error.message, /video\.publish/);
+      const error = await connectFailure(fx.portico, flow, 'not_enough_permissions');
+      assert.match(error.message, /video\.publish/);
     });
 
     test('a token endpoint answering 500 fails with platform_unavailable', async () => {

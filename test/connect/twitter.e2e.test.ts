@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { credentialsOf, grantOf, nearExpiry, requestCredentials, withToken } from '../support/accounts.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
-import { connectAccount, connectThroughSandbox, pollConnect } from '../support/connect-flow.ts';
+import {
+  connectAccount,
+  connectFailure,
+  connectThroughSandbox,
+  pollConnect,
+} from '../support/connect-flow.ts';
 import { BACKENDS } from '../support/storage.ts';
 
 for (const backend of BACKENDS) {
@@ -105,11 +110,8 @@ for (const backend of BACKENDS) {
         decision: 'deny',
         body: { return_url: `${fx.app.url}/back` },
       });
-      assert.equal(flow.location?.searchParams.get('error'), 'access_denied');
+      await connectFailure(fx.portico, flow, 'access_denied');
       assert.equal(flow.location?.searchParams.get('platform'), 'twitter');
-      const polled = await pollConnect(fx.portico, flow.link.state_token);
-      assert.equal(polled.status, 'failed');
-      assert.equal(polled.error.code, 'access_denied');
       const after = await fx.portico.runtime.db.selectFrom('accounts').select('id').execute();
       assert.equal(after.length, before.length);
     });
@@ -119,10 +121,8 @@ for (const backend of BACKENDS) {
         uncheck: ['tweet.write'],
         body: { return_url: `${fx.app.url}/back` },
       });
-      assert.equal(flow.location?.searchParams.get('error'), 'not_enough_permissions');
-      const polled = await pollConnect(fx.portico, flow.link.state_token);
-      assert.equal(polled.error.code, 'not_enough_permissions');
-      assert.match(polled.error.message, /tweet\.write/);
+      const error = await connectFailure(fx.portico, flow, 'not_enough_permissions');
+      assert.match(error.message, /tweet\.write/);
     });
 
     test('a token endpoint answering 500 fails with platform_unavailable', async () => {

@@ -77,6 +77,15 @@ export async function connectAccount(
   return polled.accounts[0];
 }
 
+/** A connect that failed with `code`: the app got `error=code` back and polling says the same. Its error. */
+export async function connectFailure(portico: TestPortico, flow: CallbackResult, code: string): Promise<any> {
+  assert.equal(flow.location?.searchParams.get('error'), code);
+  const polled = await pollConnect(portico, flow.link.state_token);
+  assert.equal(polled.status, 'failed');
+  assert.equal(polled.error.code, code);
+  return polled.error;
+}
+
 export async function pollConnect(portico: TestPortico, stateToken: string): Promise<any> {
   const res = await portico.api(`/v1/social/connect/${stateToken}`);
   assert.equal(res.status, 200);
