@@ -16,6 +16,7 @@ import {
   warnExpiring,
 } from '../refresh/refresh-grant.ts';
 import type { Runtime } from '../runtime.ts';
+import type { Db } from '../storage/db.ts';
 import { newId } from '../storage/ids.ts';
 import type { Grant } from '../storage/schema.ts';
 import { everyInterval, type Worker } from './worker.ts';
@@ -42,8 +43,12 @@ export interface RefreshRun {
  * same moment are skipped, not waited for.
  */
 export function claimDueGrants(runtime: Runtime, owner: string, limit: number): Promise<Grant[]> {
-  const now = runtime.now();
-  return runtime.db
+  return claimQuery(runtime.db, owner, limit, runtime.now()).execute();
+}
+
+/** The claim statement itself (`scripts/seed-grants.ts` explains it on a million grants). */
+export function claimQuery(db: Db, owner: string, limit: number, now: Date) {
+  return db
     .updateTable('grants')
     .set({ refresh_lease_owner: owner, refresh_lease_until: new Date(now.getTime() + LEASE_MS) })
     .where('id', 'in', (eb) =>
@@ -58,8 +63,7 @@ export function claimDueGrants(runtime: Runtime, owner: string, limit: number): 
         .forUpdate()
         .skipLocked(),
     )
-    .returningAll()
-    .execute();
+    .returningAll();
 }
 
 /** One pass: claims and handles batches until nothing is due (or `MAX_BATCHES`). */
