@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { PROBE_TIMEOUT_MS } from '../../src/accounts/health.ts';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.ts';
+import { setSandboxScenario } from '../support/consent.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
 import { freePort } from '../support/portico.ts';
 import { BACKENDS } from '../support/storage.ts';
@@ -56,11 +57,7 @@ for (const backend of BACKENDS) {
     test('a refresh that failed for a passing reason is error, not expired', async () => {
       const user = await fx.user('twitter', 'Flaky Token Endpoint', { accessTtlSeconds: 60 });
       const [account] = await connectAccounts(fx, 'twitter', user.id);
-      await fetch(`${fx.portico.url}/sandbox/_control/users/${user.id}`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ scenario: { tokenEndpoint: '500' } }),
-      });
+      await setSandboxScenario(fx.sandbox, user.id, { tokenEndpoint: '500' });
       clock.advance(120_000);
       const creds = await call(fx, `/v1/social/accounts/${account.id}/credentials`);
       assert.equal(creds.status, 502);
@@ -75,7 +72,7 @@ for (const backend of BACKENDS) {
       const [account] = await connectAccounts(fx, 'twitter', user.id);
       const token = (await call(fx, `/v1/social/accounts/${account.id}/credentials`)).body.data.access_token;
       const { clientId, clientSecret } = SANDBOX_CREDENTIALS.twitter!;
-      const revoked = await fetch(`${fx.portico.url}/sandbox/api.x.com/2/oauth2/revoke`, {
+      const revoked = await fetch(`${fx.sandbox}/api.x.com/2/oauth2/revoke`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',

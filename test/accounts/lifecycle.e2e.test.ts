@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { submitConsent } from '../support/consent.ts';
+import { withToken } from '../support/accounts.ts';
+import { setSandboxScenario, submitConsent } from '../support/consent.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
 import { followCallback, pollConnect } from '../support/connect-flow.ts';
 import { BACKENDS } from '../support/storage.ts';
@@ -18,8 +19,7 @@ for (const backend of BACKENDS) {
     const db = () => fx.portico.runtime.db;
     const credentials = (id: string) => call(fx, `/v1/social/accounts/${id}/credentials`);
     const tokenWorks = async (host: string, path: string, token: string) =>
-      (await fetch(`${fx.portico.url}/sandbox/${host}${path}`, { headers: { authorization: `Bearer ${token}` } }))
-        .status;
+      (await withToken(`${fx.sandbox}/${host}${path}`, token)).status;
 
     async function reconnectThrough(accountId: string, user: string) {
       const link = await call(
@@ -40,11 +40,7 @@ for (const backend of BACKENDS) {
       clock.advance(120_000);
       assert.equal((await credentials(account.id)).body.error.code, 'REAUTH_REQUIRED');
       assert.equal((await call(fx, `/v1/social/accounts/${account.id}/health`)).body.data.status, 'expired');
-      await fetch(`${fx.portico.url}/sandbox/_control/users/${user.id}`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ scenario: { refreshRevoked: false } }),
-      });
+      await setSandboxScenario(fx.sandbox, user.id, { refreshRevoked: false });
 
       const { location, polled } = await reconnectThrough(account.id, user.id);
       assert.equal(location?.searchParams.get('connected'), '1');
@@ -199,6 +195,25 @@ for (const backend of BACKENDS) {
       assert.equal((await credentials(kept.id)).status, 200);
       const [event] = await eventsOf(fx, gone.id, 'account.disconnected');
       assert.deepEqual((event!.payload as any).platform_revoke, { status: 'kept' });
+    });
+
+    test('every account endpoint is in the OpenAPI document with its response schema and an example', async () => {
+      const doc = (await (await fetch(`${fx.portico.url}/openapi.json`)).json()) as any;
+      for (const [path, method] of [
+        ['/v1/social/accounts/{id}/health', 'get'],
+        ['/v1/social/accounts/health', 'get'],
+        ['/v1/social/accounts/{id}/reconnect-url', 'get'],
+        ['/v1/social/accounts/{id}/pause', 'post'],
+        ['/v1/social/accounts/{id}/resume', 'post'],
+        ['/v1/social/accounts/{id}', 'delete'],
+      ]) {
+        const operation = doc.paths?.[path!]?.[method!];
+        assert.ok(operation, `${method} ${path}`);
+        const ok = JSON.stringify(operation.responses['200']);
+        assert.ok(ok, `${method} ${path} documents its 200`);
+        if (method !== 'delete') assert.match(ok, /"examples?"/, `${method} ${path} has an example`);
+        assert.ok(operation.responses['404'], `${method} ${path} documents 404`);
+      }
     });
 
     test('a team-limited key cannot touch another team’s account; a read-only key cannot change one', async () => {
