@@ -24,9 +24,13 @@ console.log(`test database: ${postgres.description}`);
 // runner to finish and then cleans up instead of dying first.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {});
 
+// TAP when the output is not a terminal (CI, logs), on every Node line: Node 22 does that by itself, Node 24
+// and later would print the spec reporter, whose summary reads differently.
+const reporter =
+  process.stdout.isTTY || args.some((a) => a.startsWith('--test-reporter')) ? [] : ['--test-reporter=tap'];
 const runner = spawn(
   process.execPath,
-  ['--test', '--test-concurrency=2', '--test-timeout=120000', ...args, ...files],
+  ['--test', '--test-concurrency=2', '--test-timeout=120000', ...reporter, ...args, ...files],
   { stdio: 'inherit', env: { ...process.env, PORTICO_TEST_DATABASE_URL: postgres.url } },
 );
 const [code, signal] = (await once(runner, 'exit')) as [number | null, NodeJS.Signals | null];
