@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { Backend } from '../test/support/storage.ts';
 import { bareOAuthConnect, porticoConnect } from './flows.ts';
 import { loadFlows, loadRequests, type Measurement } from './load.ts';
+import { benchRefresh } from './refresh.ts';
 import type { TargetKind, TargetReady } from './target.ts';
 
 const { values } = parseArgs({
@@ -138,6 +139,15 @@ async function benchBackend(backend: Backend): Promise<Row[]> {
     add(db, 'POST /v1/social/connect/twitter (create link)', createLink, TEAMS_BASELINE);
     add(db, OAUTH_BASELINE, await measureFlows(bareOAuthConnect(portico)));
     add(db, 'completed connects, X simulator', await measureFlows(porticoConnect(portico)), OAUTH_BASELINE);
+    // The connects above made an account; its health from the last refresh, without the live probe.
+    const listed = await fetch(`${portico.url}/v1/social/accounts`, { headers: auth });
+    const account = ((await listed.json()) as { data: Array<{ id: string }> }).data[0];
+    if (!account) throw new Error('the connects made no account');
+    const health = await measureRequests({
+      url: `${portico.url}/v1/social/accounts/${account.id}/health?probe=false`,
+      headers: auth,
+    });
+    add(db, 'GET /v1/social/accounts/{id}/health?probe=false', health, TEAMS_BASELINE);
   } finally {
     await portico.stop();
   }
@@ -150,8 +160,9 @@ function table(rows: Row[]): string {
     r.backend,
     r.scenario,
     r.perSecond.toFixed(0),
-    r.p50Ms.toFixed(1),
-    r.p99Ms.toFixed(1),
+    // Refresh workers report a rate only.
+    Number.isFinite(r.p50Ms) ? r.p50Ms.toFixed(1) : '-',
+    Number.isFinite(r.p99Ms) ? r.p99Ms.toFixed(1) : '-',
     r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
@@ -174,6 +185,23 @@ async function main() {
   );
   const rows: Row[] = [];
   for (const backend of settings.backends) rows.push(...(await benchBackend(backend)));
+  if (settings.backends.includes('postgres')) {
+    // Refresh workers run on PostgreSQL only (the embedded database is one process's).
+    const refresh = await benchRefresh(settings);
+    for (const r of refresh) {
+      const base = r.baseline ? refresh.find((b) => b.scenario === r.baseline) : undefined;
+      rows.push({
+        backend: 'postgres',
+        database: r.database,
+        scenario: r.scenario,
+        ...r.measurement,
+        ...(base
+          ? { baseline: r.baseline, ratio: r.measurement.perSecond / base.measurement.perSecond }
+          : {}),
+      });
+      console.error(`  postgres: ${r.scenario}: ${r.measurement.perSecond.toFixed(0)}/s`);
+    }
+  }
 
   const databases = [...new Set(rows.map((r) => `${r.backend}: ${r.database}`))].join('; ');
   console.log(`\nPortico benchmark, ${new Date().toISOString()}`);

@@ -35,6 +35,7 @@ test('npm run bench measures every scenario against a baseline from the same run
       'POST /v1/social/connect/twitter (create link)',
       'baseline: bare OAuth client, X simulator',
       'completed connects, X simulator',
+      'GET /v1/social/accounts/{id}/health?probe=false',
     ]);
     for (const row of result.rows) {
       assert.equal(row.backend, 'pglite');
