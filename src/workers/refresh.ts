@@ -139,8 +139,16 @@ async function handle(
 }
 
 export function startRefreshWorker(runtime: Runtime): Worker {
-  return everyInterval('refresh', runtime.config.refresh.intervalMs, runtime, async () => {
-    const run = await refreshDue(runtime);
-    if (run.claimed > 0) runtime.logger.info({ refresh: run }, 'refresh pass');
+  // A pass longer than the interval is not joined by a second one: the next tick waits on the same pass.
+  let pass: Promise<void> | undefined;
+  return everyInterval('refresh', runtime.config.refresh.intervalMs, runtime, () => {
+    pass ??= refreshDue(runtime)
+      .then((run) => {
+        if (run.claimed > 0) runtime.logger.info({ refresh: run }, 'refresh pass');
+      })
+      .finally(() => {
+        pass = undefined;
+      });
+    return pass;
   });
 }

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import { LEASE_MS } from '../../src/refresh/refresh-grant.ts';
+import { surfaces } from '../../src/surfaces.ts';
 import type { Grant } from '../../src/storage/schema.ts';
 import { claimDueGrants, refreshDue } from '../../src/workers/refresh.ts';
 import { connectFixture } from '../support/connect-fixture.ts';
@@ -27,6 +28,8 @@ for (const [backend, shortTimeout] of BACKENDS.flatMap((b) => [[b, false] as con
       // Hundreds of connects: no rate limit in the way.
       {
         PORTICO_IN_PROCESS_WORKERS: 'false',
+        // For the one test that starts the background workers itself.
+        PORTICO_REFRESH_INTERVAL_MS: '100',
         PORTICO_OUTBOUND_TIMEOUT_MS: shortTimeout ? '300' : '10000',
         PORTICO_RATE_LIMIT_PUBLIC: '100000',
         PORTICO_RATE_LIMIT_API: '100000',
@@ -232,6 +235,24 @@ for (const [backend, shortTimeout] of BACKENDS.flatMap((b) => [[b, false] as con
     }
 
     if (!shortTimeout) {
+      test('the background worker that serve and portico worker start refreshes due grants', async () => {
+        const { grant } = await connect('twitter', 'Background', { accessTtlSeconds: 3600 });
+        clock = grant.next_refresh_at!.getTime();
+        const workers = surfaces.workers(runtime());
+        try {
+          assert.ok(workers.some((w) => w.name === 'refresh'));
+          // The loop ticks on a real 100 ms timer: wait for its pass, bounded (5 s).
+          let refreshed = false;
+          for (let i = 0; i < 100 && !refreshed; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            refreshed = (await reload(grant)).last_refreshed_at?.getTime() === clock;
+          }
+          assert.ok(refreshed, 'refreshed by the background loop');
+        } finally {
+          await Promise.all(workers.map((w) => w.stop()));
+        }
+      });
+
       test('a refresh token revoked at the platform expires the account with a reconnect URL that revives it', async () => {
         const { simUser, accountIds, grant } = await connect('twitter', 'Revoked', {
           accessTtlSeconds: 3600,
