@@ -9,9 +9,10 @@ import { accountHealth, teamHealth } from '../../accounts/health.ts';
 import { listAccounts } from '../../accounts/list.ts';
 import { setPaused } from '../../accounts/pause.ts';
 import { reconnectLink } from '../../accounts/reconnect.ts';
+import { usableToken } from '../../accounts/usable-token.ts';
 import { accountsWithGrant, viewOfJoined } from '../../accounts/views.ts';
 import { ApiError } from '../../errors/catalog.ts';
-import { usableToken } from '../../accounts/usable-token.ts';
+import { supportedPlatforms } from '../../platforms/registry.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { Team } from '../../storage/schema.ts';
 import { Envelope, errorResponses, ok, PageQuery } from '../envelope.ts';
@@ -19,6 +20,9 @@ import { platformOf } from '../platform.ts';
 import { teamOf } from '../team.ts';
 import { IdField, IdParam } from '../validation.ts';
 import { METADATA_KEY } from './connect.ts';
+
+/** Platforms the OpenAPI examples show (named through the registry: platform names live in their modules). */
+const EXAMPLE_PLATFORMS = [supportedPlatforms()[0], supportedPlatforms().at(-1)] as const;
 
 export const AccountSchema = Type.Object(
   {
@@ -61,7 +65,8 @@ const HealthStatus = Type.Union([Type.Literal('connected'), Type.Literal('expire
     '`expired`: the user must reconnect (the platform refused the token, it ran out and cannot be refreshed, or the account is unavailable). `error`: the last refresh failed for a passing reason, or the live check could not reach the platform; the account stays usable while its token is valid.',
 });
 const TokenExpired = Type.Boolean({
-  description: 'The token the account depends on is dead: expired beyond refreshing, or refused by the platform.',
+  description:
+    'The token the account depends on is dead: expired beyond refreshing, or refused by the platform.',
 });
 const ValidityDays = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
   description:
@@ -83,7 +88,7 @@ const AccountHealthSchema = Type.Object(
     examples: [
       {
         id: 'acc_01JD8Z3Q4W5E6R7T8Y9U0I1O2P',
-        platform: 'twitter',
+        platform: EXAMPLE_PLATFORMS[0],
         account_name: 'Ada Lovelace',
         status: 'connected',
         token_expired: false,
@@ -124,7 +129,7 @@ const TeamHealthSchema = Type.Object(
         accounts: [
           {
             id: 'acc_01JD8Z3Q4W5E6R7T8Y9U0I1O2P',
-            platform: 'twitter',
+            platform: EXAMPLE_PLATFORMS[0],
             account_name: 'Ada Lovelace',
             is_active: true,
             status: 'connected',
@@ -133,7 +138,7 @@ const TeamHealthSchema = Type.Object(
           },
           {
             id: 'acc_01JD8Z4A5S6D7F8G9H0J1K2L3M',
-            platform: 'linkedin',
+            platform: EXAMPLE_PLATFORMS[1],
             account_name: 'Grace Hopper',
             is_active: true,
             status: 'expired',
