@@ -24,8 +24,13 @@ import { newId } from '../storage/ids.ts';
 import type { Grant } from '../storage/schema.ts';
 import { nextRefreshAt, retryAt, schedulePolicy } from './schedule.ts';
 
-/** Longer than one platform call may take (the outbound timeout), so a live holder keeps its lease. */
+/** The shortest lease. */
 export const LEASE_MS = 30_000;
+
+/** Longer than one platform call may take (twice the outbound timeout), so a live holder keeps its lease. */
+export function leaseMs(runtime: Pick<Runtime, 'config'>): number {
+  return Math.max(LEASE_MS, 2 * runtime.config.outboundTimeoutMs + 5000);
+}
 /** How often, and how many times, a caller looks again while another holder refreshes the grant. */
 const WAIT_STEP_MS = 100;
 const MAX_WAITS = 300;
@@ -67,7 +72,7 @@ export async function freshGrantToken(
     const owner = newId('lease');
     const leased = await runtime.db
       .updateTable('grants')
-      .set({ refresh_lease_owner: owner, refresh_lease_until: new Date(now.getTime() + LEASE_MS) })
+      .set({ refresh_lease_owner: owner, refresh_lease_until: new Date(now.getTime() + leaseMs(runtime)) })
       .where('id', '=', grant.id)
       .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
       .returningAll()

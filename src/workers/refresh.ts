@@ -12,6 +12,7 @@ import {
   canRefresh,
   expireGrant,
   LEASE_MS,
+  leaseMs,
   refreshLeasedGrant,
   warnExpiring,
 } from '../refresh/refresh-grant.ts';
@@ -43,14 +44,14 @@ export interface RefreshRun {
  * same moment are skipped, not waited for.
  */
 export function claimDueGrants(runtime: Runtime, owner: string, limit: number): Promise<Grant[]> {
-  return claimQuery(runtime.db, owner, limit, runtime.now()).execute();
+  return claimQuery(runtime.db, owner, limit, runtime.now(), leaseMs(runtime)).execute();
 }
 
 /** The claim statement itself (`scripts/seed-grants.ts` explains it on a million grants). */
-export function claimQuery(db: Db, owner: string, limit: number, now: Date) {
+export function claimQuery(db: Db, owner: string, limit: number, now: Date, lease = LEASE_MS) {
   return db
     .updateTable('grants')
-    .set({ refresh_lease_owner: owner, refresh_lease_until: new Date(now.getTime() + LEASE_MS) })
+    .set({ refresh_lease_owner: owner, refresh_lease_until: new Date(now.getTime() + lease) })
     .where('id', 'in', (eb) =>
       eb
         .selectFrom('grants')
@@ -100,7 +101,7 @@ async function handle(
   const now = runtime.now();
   const grant = await runtime.db
     .updateTable('grants')
-    .set({ refresh_lease_until: new Date(now.getTime() + LEASE_MS) })
+    .set({ refresh_lease_until: new Date(now.getTime() + leaseMs(runtime)) })
     .where('id', '=', claimed.id)
     .where('refresh_lease_owner', '=', owner)
     .where('status', '=', 'active')

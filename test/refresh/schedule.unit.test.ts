@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/config.ts';
 import { retryAfterMs } from '../../src/oauth/token.ts';
+import { leaseMs } from '../../src/refresh/refresh-grant.ts';
 import { DEFAULT_POLICY, nextRefreshAt, retryAt, schedulePolicy } from '../../src/refresh/schedule.ts';
 
 const now = new Date('2026-03-02T09:00:00Z');
@@ -87,5 +88,12 @@ describe('Retry-After', () => {
     assert.equal(retryAfterMs('Mon, 02 Mar 2026 08:00:00 GMT', now.getTime()), 0);
     assert.equal(retryAfterMs('soon'), undefined);
     assert.equal(retryAfterMs(null), undefined);
+  });
+});
+
+describe('a refresh lease', () => {
+  test('outlasts the longest platform call', () => {
+    assert.equal(leaseMs({ config: loadConfig({}) }), 30_000);
+    assert.equal(leaseMs({ config: loadConfig({ PORTICO_OUTBOUND_TIMEOUT_MS: '60000' }) }), 125_000);
   });
 });

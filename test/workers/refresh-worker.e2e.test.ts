@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { LEASE_MS } from '../../src/refresh/refresh-grant.ts';
+import { leaseMs } from '../../src/refresh/refresh-grant.ts';
 import { surfaces } from '../../src/surfaces.ts';
 import type { Grant } from '../../src/storage/schema.ts';
 import { claimDueGrants, refreshDue } from '../../src/workers/refresh.ts';
@@ -166,7 +166,7 @@ for (const [backend, shortTimeout] of BACKENDS.flatMap((b) => [[b, false] as con
         const orphaned = await claimDueGrants(runtime(), 'lease_dead_worker', 100);
         assert.ok(ids.every((id) => orphaned.some((g) => g.id === id)));
         assert.equal((await refreshDue(runtime())).claimed, 0, 'a live lease is respected');
-        clock += LEASE_MS + 1;
+        clock += leaseMs(runtime()) + 1;
         const run = await refreshDue(runtime());
         assert.ok(run.refreshed >= 2, JSON.stringify(run));
         for (const { grant, accountIds } of connected) {
