@@ -7,8 +7,9 @@
  * relabelled with another key id, or moved to another context (another row, another column), fails.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readIfExists } from '../files.ts';
 
 export interface KeyRing {
   /** The id of the newest key: the one `encrypt` uses. */
@@ -182,13 +183,4 @@ function strictBase64url(text: string): Buffer | undefined {
   if (!BASE64URL.test(text)) return undefined;
   const bytes = Buffer.from(text, 'base64url');
   return bytes.toString('base64url') === text ? bytes : undefined;
-}
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }

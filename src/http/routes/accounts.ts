@@ -21,6 +21,8 @@ import { teamOf } from '../team.ts';
 import { IdField, IdParam } from '../validation.ts';
 import { METADATA_KEY } from './connect.ts';
 
+const noSuchAccount = (id: string) =>
+  new ApiError('NOT_FOUND', `No account ${id}`, { resource: 'account', id });
 /** Platforms the OpenAPI examples show (named through the registry: platform names live in their modules). */
 const EXAMPLE_PLATFORMS = [supportedPlatforms()[0], supportedPlatforms().at(-1)] as const;
 
@@ -167,7 +169,7 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       .where('accounts.id', '=', id)
       .where('accounts.team_id', '=', team.id)
       .executeTakeFirst();
-    if (!row) throw new ApiError('NOT_FOUND', `No account ${id}`, { resource: 'account', id });
+    if (!row) throw noSuchAccount(id);
     return row;
   }
 
@@ -360,10 +362,7 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
           const team = await teamOf(db, request, request.query.team_id);
           const result = await setPaused(runtime, team.id, request.params.id, paused);
           if (!result) {
-            throw new ApiError('NOT_FOUND', `No account ${request.params.id}`, {
-              resource: 'account',
-              id: request.params.id,
-            });
+            throw noSuchAccount(request.params.id);
           }
           return ok(request, result);
         },
@@ -388,10 +387,7 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         const team = await teamOf(db, request, request.query.team_id);
         const done = await disconnectAccount(runtime, team.id, request.params.id);
         if (!done) {
-          throw new ApiError('NOT_FOUND', `No account ${request.params.id}`, {
-            resource: 'account',
-            id: request.params.id,
-          });
+          throw noSuchAccount(request.params.id);
         }
         return ok(request, null);
       },
