@@ -42,7 +42,7 @@ export interface HealthListItem {
 export interface HealthTallies {
   /** Connected and not expiring. */
   healthy: number;
-  /** Still valid, but the token it depends on runs out within 7 days and does not renew itself. */
+  /** Still valid, but the token it depends on runs out within `PORTICO_TOKEN_EXPIRING_DAYS` (7) and does not renew itself. */
   expiring: number;
   expired: number;
   paused: number;
@@ -53,7 +53,6 @@ const DAY_MS = 86_400_000;
 export const PROBE_TIMEOUT_MS = 3_000;
 /** How long a probe's answer is reused (per process). */
 export const PROBE_CACHE_MS = 60_000;
-export const EXPIRING_WITHIN_DAYS = 7;
 
 /**
  * When the token the account lives by runs out: its target's own token (a Facebook Page token), else the
@@ -213,12 +212,14 @@ export async function teamHealth(
   teamId: string,
   now: Date,
   page: { limit: number; after?: string },
+  /** "Expiring" means within this many days: the same setting as the `account.token_expiring` event. */
+  expiringDays: number,
 ): Promise<{ tallies: HealthTallies; accounts: HealthListItem[]; next: string | undefined }> {
   const { oauth2, exchange } = platformsByRefresh();
   // Arrays as one JSON parameter: the same SQL on PGlite and PostgreSQL.
   const oauth2Json = JSON.stringify(oauth2);
   const exchangeJson = JSON.stringify(exchange);
-  const soon = new Date(now.getTime() + EXPIRING_WITHIN_DAYS * DAY_MS);
+  const soon = new Date(now.getTime() + expiringDays * DAY_MS);
   const after = page.after ?? '';
   const result = await sql<HealthRow>`
     with base as (

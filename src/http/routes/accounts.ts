@@ -105,7 +105,7 @@ const TeamHealthSchema = Type.Object(
   {
     healthy: Type.Integer({ description: 'Connected, and not expiring.' }),
     expiring: Type.Integer({
-      description: 'Still valid, but the token runs out within 7 days and cannot be refreshed.',
+      description: 'Still valid, but the token runs out within `PORTICO_TOKEN_EXPIRING_DAYS` (7 by default) and cannot be refreshed.',
     }),
     expired: Type.Integer(),
     paused: Type.Integer(),
@@ -245,10 +245,16 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const team = await teamOf(db, request, request.query.team_id);
-        const health = await teamHealth(db, team.id, runtime.now(), {
-          limit: request.query.limit ?? 25,
-          ...(request.query.cursor ? { after: request.query.cursor } : {}),
-        });
+        const health = await teamHealth(
+          db,
+          team.id,
+          runtime.now(),
+          {
+            limit: request.query.limit ?? 25,
+            ...(request.query.cursor ? { after: request.query.cursor } : {}),
+          },
+          runtime.config.refresh.expiringDays,
+        );
         return ok(
           request,
           { ...health.tallies, accounts: health.accounts },
