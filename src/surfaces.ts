@@ -7,6 +7,7 @@ import type { Config } from './config/config.ts';
 import { callbackUrl } from './connect/callback-url.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
 import { connectRoutes } from './http/routes/connect.ts';
+import { hostedRoutes } from './http/routes/hosted/index.ts';
 import { oauthCallbackRoutes } from './http/routes/oauth-callback.ts';
 import { providerRoutes } from './http/routes/providers.ts';
 import type { OAuthClient } from './oauth/types.ts';
@@ -20,7 +21,7 @@ import type { Worker } from './workers/worker.ts';
 export const SANDBOX_PREFIX = '/sandbox';
 
 export const surfaces = {
-  api: [accountRoutes, connectRoutes, providerRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
+  api: [accountRoutes, connectRoutes, providerRoutes, hostedRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
   public: [oauthCallbackRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
 
   /**

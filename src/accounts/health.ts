@@ -233,7 +233,7 @@ export async function teamHealth(
       from accounts a
       join grants g on g.id = a.grant_id
       left join targets t on t.id = a.target_id
-      where a.team_id = ${teamId}
+      where a.team_id = ${teamId} and a.external_id is not null
     ), dated as (
       select *, case when own_token then target_until when has_refresh then refresh_expires_at
         else access_expires_at end as until

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../storage/db.ts';
 import { type Page, pageOf } from '../storage/paging.ts';
 import type { AccountStatus } from '../storage/schema.ts';
-import { type AccountView, accountsWithGrant, viewOfJoined } from './views.ts';
+import { type AccountView, accountsWithGrant, usableOnV1, viewOfJoined } from './views.ts';
 
 export interface AccountFilters {
   platform?: string;
@@ -18,7 +18,7 @@ export async function listAccounts(
   filters: AccountFilters,
   page: { limit: number; after?: string },
 ): Promise<Page<AccountView>> {
-  let select = accountsWithGrant(db).where('accounts.team_id', '=', teamId);
+  let select = usableOnV1(accountsWithGrant(db)).where('accounts.team_id', '=', teamId);
   if (filters.platform) select = select.where('accounts.platform', '=', filters.platform);
   if (filters.status) select = select.where('accounts.status', '=', filters.status);
   for (const [key, value] of Object.entries(filters.metadata ?? {})) {

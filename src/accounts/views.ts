@@ -47,6 +47,14 @@ export function accountView(
   };
 }
 
+/**
+ * The accounts `/v1` shows: those that publish to a target. A hosted (`single`) account with no channel
+ * selected yet is the hosted surface's alone: no token, no listing, until `set-channel` (docs/hosted-api.md).
+ */
+export function usableOnV1(query: ReturnType<typeof accountsWithGrant>): ReturnType<typeof accountsWithGrant> {
+  return query.where('accounts.external_id', 'is not', null);
+}
+
 /** Accounts with their grants' scopes and expiry and their target's own token expiry, for views. */
 export function accountsWithGrant(db: Db) {
   return db

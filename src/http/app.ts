@@ -1,7 +1,7 @@
 /**
  * The HTTP application: one Fastify instance serving the headless API (`/v1`), OAuth callbacks, the home
- * page, the API reference and operations endpoints. (Errors under `/api/v1`, the hosted-portal API to come,
- * already answer in that product's shape.) Routes are thin adapters; the logic lives in the modules they call.
+ * page, the API reference and operations endpoints; the hosted product's API (`/api/v1`) answers errors in
+ * that product's shape. Routes are thin adapters; the logic lives in the modules they call.
  */
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
@@ -21,6 +21,7 @@ import { installMetrics } from './metrics.ts';
 import { AccountSchema } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
+import { HostedErrorSchema, SocialAccountSchema } from './routes/hosted/common.ts';
 import { type HomeOptions, homeRoutes } from './routes/home.ts';
 import { TeamSchema, teamRoutes } from './routes/teams.ts';
 import { schemaController } from './validation.ts';
@@ -74,6 +75,8 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
   app.addSchema(ErrorEnvelope);
   app.addSchema(TeamSchema);
   app.addSchema(AccountSchema);
+  app.addSchema(HostedErrorSchema);
+  app.addSchema(SocialAccountSchema);
 
   await app.register(swagger, {
     openapi: {

@@ -71,11 +71,13 @@ export function frameworkError(error: FastifyError, request: FastifyRequest, rep
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
-  reply.code(error.status);
   if (request.url.startsWith('/api/')) {
+    // That product answers every bad input 400 (it has no 422): a field, a type it does not serve.
+    const status = error.status === 422 ? 400 : error.status;
+    reply.code(status);
     const issues = (error.details?.issues as Issue[] | undefined) ?? [];
     return reply.send({
-      statusCode: error.status,
+      statusCode: status,
       message: error.message,
       error: error.code,
       issues: issues.map((i) => ({
@@ -85,6 +87,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
       })),
     });
   }
+  reply.code(error.status);
   return reply.send({
     success: false,
     error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },

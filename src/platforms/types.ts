@@ -189,6 +189,8 @@ interface ModuleBase<O extends ConnectOptions> {
     /** The hosted portal's error flag suffix when there is nothing to connect, e.g. `not-enough-pages`. */
     noneFlag?: string;
   };
+  /** How the hosted product (its `/api/v1`, its return flags) names this platform. */
+  hosted: HostedNaming;
   identity(ctx: PlatformContext<O>, tokens: TokenSet): Promise<Identity>;
   listTargets(ctx: PlatformContext<O>, tokens: TokenSet, identity: Identity): Promise<Target[]>;
   /** Revokes a grant at the platform. Default: RFC 7009 at the server's `revokeUrl`, if any. Throws PlatformError. */
@@ -238,4 +240,16 @@ export async function ownProfile(_ctx: unknown, _tokens: unknown, identity: Iden
       avatarUrl: identity.avatarUrl,
     },
   ];
+}
+
+/** The hosted product's names for a platform: its social-account type and the prefix of its return flags. */
+export interface HostedNaming {
+  /** The social-account type, e.g. `TWITTER`, `GOOGLE_BUSINESS`. */
+  type: string;
+  /** The return flags' prefix when it is not the platform id, e.g. `google-business`. */
+  flagPrefix?: string;
+  /** Hosted connect fields that are this platform's options, by hosted name: `{serverUrl: 'server_url'}`. */
+  options?: Readonly<Record<string, string>>;
+  /** The social-account field that carries the grant's instance (the Mastodon server). */
+  instanceField?: 'mastodonServerId';
 }

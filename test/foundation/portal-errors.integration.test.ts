@@ -104,7 +104,7 @@ describe('hosted-portal API error shape', () => {
     const res = await post({
       body: JSON.stringify({ redirectUrl: 'not a url', socialAccountTypes: [], extra: 1 }),
     });
-    const body = await expectShape(res, 422, 'VALIDATION_FAILED');
+    const body = await expectShape(res, 400, 'VALIDATION_FAILED');
     const paths = body.issues.map((i: any) => i.path.join('.'));
     for (const path of ['teamId', 'redirectUrl', 'socialAccountTypes', 'extra']) {
       assert.ok(paths.includes(path), `an issue names ${path}: ${JSON.stringify(body.issues)}`);

@@ -10,7 +10,7 @@ import { listAccounts } from '../../accounts/list.ts';
 import { setPaused } from '../../accounts/pause.ts';
 import { reconnectLink } from '../../accounts/reconnect.ts';
 import { usableToken } from '../../accounts/usable-token.ts';
-import { accountsWithGrant, viewOfJoined } from '../../accounts/views.ts';
+import { accountsWithGrant, usableOnV1, viewOfJoined } from '../../accounts/views.ts';
 import { ApiError } from '../../errors/catalog.ts';
 import { supportedPlatforms } from '../../platforms/registry.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -165,7 +165,7 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
   const { db } = runtime;
 
   async function findAccount(team: Team, id: string) {
-    const row = await accountsWithGrant(db)
+    const row = await usableOnV1(accountsWithGrant(db))
       .where('accounts.id', '=', id)
       .where('accounts.team_id', '=', team.id)
       .executeTakeFirst();
@@ -335,6 +335,7 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const team = await teamOf(db, request, request.query.team_id);
+        await findAccount(team, request.params.id);
         const started = await reconnectLink(runtime, team, request.params.id, request.query.return_url);
         if (!started.ok) throw started.failure;
         return ok(request, {
@@ -366,6 +367,7 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
         },
         async (request) => {
           const team = await teamOf(db, request, request.query.team_id);
+          await findAccount(team, request.params.id);
           const result = await setPaused(runtime, team.id, request.params.id, paused);
           if (!result) {
             throw noSuchAccount(request.params.id);
@@ -391,6 +393,7 @@ export function accountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const team = await teamOf(db, request, request.query.team_id);
+        await findAccount(team, request.params.id);
         const done = await disconnectAccount(runtime, team.id, request.params.id);
         if (!done) {
           throw noSuchAccount(request.params.id);

@@ -90,6 +90,7 @@ export const facebook: PlatformModule = {
   // No refresh tokens: a long-lived user token lasts ~60 days and Page tokens made from it do not expire.
   refresh: { kind: 'none' },
   targets: { types: ['page'], userPicks: true, noneFlag: 'not-enough-pages' },
+  hosted: { type: 'FACEBOOK' },
 
   // Facebook has no RFC 7009 endpoint: removing the app's permissions is how a grant is revoked.
   // https://developers.facebook.com/docs/facebook-login/guides/permissions/request-revoke

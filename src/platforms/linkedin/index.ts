@@ -57,6 +57,7 @@ export const linkedin: PlatformModule = {
   // 60-day access tokens; the 365-day refresh token does not extend when used.
   refresh: { kind: 'oauth2', rotates: false },
   targets: { types: ['profile', 'organization'], userPicks: true, noneFlag: 'not-enough-channels' },
+  hosted: { type: 'LINKEDIN' },
   async identity(ctx, tokens) {
     const url = 'https://api.linkedin.com/v2/userinfo';
     const me = await ctx.api.json<{ sub?: string; name?: string; picture?: string; email?: string }>(url, {

@@ -144,6 +144,7 @@ export function createMastodon(resolve: Resolver = systemResolver): OAuth2Module
     // https://docs.joinmastodon.org/entities/Token/
     refresh: { kind: 'none' },
     targets: { types: ['profile'], userPicks: false },
+    hosted: { type: 'MASTODON', options: { serverUrl: 'server_url' }, instanceField: 'mastodonServerId' },
 
     /** https://docs.joinmastodon.org/methods/accounts/#verify_credentials */
     async identity(ctx, tokens) {

@@ -157,6 +157,7 @@ export const threads: PlatformModule = {
       graphTokenGet(ctx, REFRESH_URL, { grant_type: 'th_refresh_token', access_token: accessToken }),
   },
   targets: { types: ['profile'], userPicks: false },
+  hosted: { type: 'THREADS' },
   // No revoke: Threads documents no endpoint to revoke a token or remove an app's permissions.
 
   // The id comes from here, never from the code exchange's `user_id` (see the normaliser).

@@ -79,6 +79,7 @@ export const tiktok: PlatformModule = {
   // payload. You must use the newly-returned token": each refresh token is used once, the new one stored.
   refresh: { kind: 'oauth2', rotates: true },
   targets: { types: ['profile'], userPicks: false },
+  hosted: { type: 'TIKTOK' },
 
   // The revoke endpoint takes "the access_token that bears the authorization of the TikTok user" as
   // `token`; the default would send the refresh token.

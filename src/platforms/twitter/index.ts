@@ -35,6 +35,7 @@ export const twitter: PlatformModule = {
   // Access tokens last 2 hours; each refresh returns a new refresh token and the old one stops working.
   refresh: { kind: 'oauth2', rotates: true },
   targets: { types: ['profile'], userPicks: false },
+  hosted: { type: 'TWITTER' },
 
   async identity(ctx, tokens) {
     const url = `${API}/users/me`;
