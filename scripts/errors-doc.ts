@@ -17,9 +17,10 @@ export function errorsMarkdown(): string {
 
 The headless API (\`/v1/...\`) answers errors as
 \`{"success": false, "error": {"code", "message", "details"}, "meta": {"request_id", "timestamp"}}\`.
-The hosted-portal API (\`/api/v1/...\`) is coming: no endpoint answers there yet, but errors under that path
-already come in its shape, \`{"statusCode", "message", "error", "issues": [{"code", "message", "path"}]}\`,
-where \`error\` is the code below. Validation errors name the field (\`details.field\`, \`issues[].path\`).
+The hosted product's API (\`/api/v1\`, [hosted-api.md](hosted-api.md)) answers in that product's shape,
+\`{"statusCode", "message", "error", "issues": [{"code", "message", "path"}]}\`, where \`error\` is the code
+below; there every 422 below is 400, as that product answers bad input. Validation errors name the field
+(\`details.field\`, \`issues[].path\`).
 Every response carries \`x-request-id\`; quote it when reporting a problem.
 
 | Code | Status | Meaning |

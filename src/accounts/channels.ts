@@ -4,7 +4,7 @@
  * set-channel / unset-channel).
  */
 import { grantContext } from '../connect/platform-context.ts';
-import { grantFields, targetFields } from '../connect/save.ts';
+import { grantFields, isHeadlessAccount, targetFields } from '../connect/save.ts';
 import { ApiError } from '../errors/catalog.ts';
 import { failure, type Result, success } from '../oauth/result.ts';
 import { PlatformError } from '../platforms/api.ts';
@@ -86,6 +86,14 @@ export async function selectTarget(
       new ApiError('NOT_FOUND', `The account has no channel ${externalId}`, { resource: 'channel' }),
     );
   }
+  // A target is activated once: a channel that is a headless account already stays that account.
+  if (target.external_id !== account.external_id && (await isHeadlessAccount(runtime.db, grant, externalId))) {
+    return failure(
+      new ApiError('CHANNEL_IN_USE', `The channel ${externalId} is already connected as an account on /v1`, {
+        channel: externalId,
+      }),
+    );
+  }
   const selected = await runtime.db
     .updateTable('accounts')
     .set({ ...targetFields(grant, target), status: 'active', updated_at: now })
@@ -93,4 +101,36 @@ export async function selectTarget(
     .returningAll()
     .executeTakeFirstOrThrow();
   return success(selected);
+}
+
+/**
+ * Lists the account's channels again from the platform; a selected channel the platform no longer lists is
+ * cleared (the account keeps its connection, nothing selected). Returns the account and the cleared id.
+ */
+export async function refreshChannels(
+  runtime: Runtime,
+  account: Account,
+): Promise<Result<{ account: Account; cleared: string | null }, ApiError>> {
+  const listed = await relistTargets(runtime, account.grant_id);
+  if (!listed.ok) return listed;
+  const still = account.external_id && listed.value.some((t) => t.external_id === account.external_id);
+  if (!account.external_id || still) {
+    const fresh = await runtime.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', '=', account.id)
+      .executeTakeFirstOrThrow();
+    return success({ account: fresh, cleared: null });
+  }
+  const cleared = await selectTarget(runtime, account, null);
+  if (!cleared.ok) return cleared;
+  // Nothing selected is not unavailable: the connection itself still works.
+  const restored = await runtime.db
+    .updateTable('accounts')
+    .set({ status: 'active' })
+    .where('id', '=', account.id)
+    .where('status', '=', 'unavailable')
+    .returningAll()
+    .executeTakeFirst();
+  return success({ account: restored ?? cleared.value, cleared: account.external_id });
 }

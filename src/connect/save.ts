@@ -14,6 +14,7 @@ import { emitEvent } from '../events/outbox.ts';
 import type { Authorized, PlatformModule } from '../platforms/types.ts';
 import { nextRefreshAt, schedulePolicy } from '../refresh/schedule.ts';
 import type { Runtime } from '../runtime.ts';
+import type { Db } from '../storage/db.ts';
 import { newId } from '../storage/ids.ts';
 import type { Account, ConnectSession, Database, Grant, TargetRow } from '../storage/schema.ts';
 
@@ -116,7 +117,10 @@ async function upsertGrant(
     .executeTakeFirstOrThrow();
 }
 
-/** The headless policy: every target is an account of its own. */
+/**
+ * The headless policy: every target is an account of its own, except a target the team's hosted account
+ * has selected: that account is already usable on `/v1`, so it is reported (same id) and not duplicated.
+ */
 async function activateEach(
   trx: Transaction<Database>,
   session: ConnectSession,
@@ -124,11 +128,28 @@ async function activateEach(
   targets: TargetRow[],
   now: Date,
 ): Promise<Account[]> {
+  if (targets.length === 0) return [];
+  const selected = await trx
+    .selectFrom('accounts')
+    .selectAll()
+    .where('team_id', '=', grant.team_id)
+    .where('platform', '=', grant.platform)
+    .where('instance', '=', grant.instance)
+    .where('activation', '=', 'single')
+    .where(
+      'external_id',
+      'in',
+      targets.map((t) => t.external_id),
+    )
+    .execute();
+  const taken = new Set(selected.map((a) => a.external_id));
+  const own = targets.filter((t) => !taken.has(t.external_id));
+  if (own.length === 0) return selected;
   // One statement for every target: a connect's round trips are its cost.
   const accounts = await trx
     .insertInto('accounts')
     .values(
-      targets.map((target) => ({
+      own.map((target) => ({
         id: newId('acc', now.getTime()),
         ...targetFields(grant, target),
         activation: 'each' as const,
@@ -157,8 +178,10 @@ async function activateEach(
     .returningAll()
     .execute();
   // In the order the targets were listed.
-  const order = new Map(targets.map((t, i) => [t.id, i]));
-  return accounts.sort((a, b) => order.get(a.target_id!)! - order.get(b.target_id!)!);
+  const order = new Map(targets.map((t, i) => [t.external_id, i]));
+  return [...accounts, ...selected].sort(
+    (a, b) => order.get(a.external_id!)! - order.get(b.external_id!)!,
+  );
 }
 
 /**
@@ -184,7 +207,10 @@ async function activateSingle(
   const kept = existing?.external_id
     ? targets.find((t) => t.external_id === existing.external_id)
     : undefined;
-  const selected = kept ?? (!c.module.targets.userPicks && targets.length === 1 ? targets[0] : undefined);
+  let selected = kept ?? (!c.module.targets.userPicks && targets.length === 1 ? targets[0] : undefined);
+  // A target is activated once: one that is already a headless account stays that account, and this one
+  // waits with nothing selected (docs/hosted-api.md, "Both surfaces").
+  if (selected && !kept && (await isHeadlessAccount(trx, grant, selected.external_id))) selected = undefined;
   const fields = selected
     ? targetFields(grant, selected)
     : grantFields(grant, targets[0]?.target_type ?? 'profile');
@@ -213,6 +239,24 @@ async function activateSingle(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** Whether the team has the target as a headless (`each`) account already. */
+export async function isHeadlessAccount(
+  db: Transaction<Database> | Db,
+  grant: Pick<Grant, 'team_id' | 'platform' | 'instance'>,
+  externalId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where('team_id', '=', grant.team_id)
+    .where('platform', '=', grant.platform)
+    .where('instance', '=', grant.instance)
+    .where('activation', '=', 'each')
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** An account's columns when it publishes to `target`. */

@@ -59,6 +59,11 @@ export const apiErrors = {
     meaning:
       'The account is paused (`POST /v1/social/accounts/{id}/pause`): it stays connected, but no token is handed out until `POST /v1/social/accounts/{id}/resume`.',
   },
+  CHANNEL_IN_USE: {
+    status: 409,
+    meaning:
+      'The channel is already connected as an account of its own on `/v1` (a headless connect); a target is activated once. Disconnect that account first, or keep using it.',
+  },
   REAUTH_REQUIRED: {
     status: 409,
     meaning: 'The platform no longer accepts the account’s tokens; send the user through a reconnect link.',

@@ -4,14 +4,26 @@
  * the same core as `/v1`: `startConnect` with the hosted activation policy, `accounts/social-account.ts`.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { refreshChannels, selectTarget } from '../../../accounts/channels.ts';
+import { disconnectAccount } from '../../../accounts/disconnect.ts';
 import { findSocialAccount, socialAccountView } from '../../../accounts/social-account.ts';
 import { startConnect } from '../../../connect/start.ts';
-import { ApiError } from '../../../errors/catalog.ts';
+import { ApiError, invalidField } from '../../../errors/catalog.ts';
 import type { PlatformModule } from '../../../platforms/types.ts';
 import type { Runtime } from '../../../runtime.ts';
 import { teamOf } from '../../team.ts';
-import { HOSTED_TAG, hostedErrors, platformOfType, TeamIdField, TypeField } from './common.ts';
+import {
+  HOSTED_TAG,
+  hostedErrors,
+  platformOfType,
+  SocialAccountSchema,
+  TeamIdField,
+  TypeField,
+} from './common.ts';
+
+const TypeAndTeam = Type.Object({ type: TypeField, teamId: TeamIdField }, { additionalProperties: false });
 
 const ConnectBody = Type.Object(
   {
@@ -98,20 +110,124 @@ export function socialAccountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox
         schema: {
           tags: [HOSTED_TAG],
           summary: 'The team’s social account of a type',
-          querystring: Type.Object({ type: TypeField, teamId: TeamIdField }, { additionalProperties: false }),
+          querystring: TypeAndTeam,
           response: { 200: Type.Ref('SocialAccount'), ...hostedErrors(404) },
         },
       },
       async (request) => {
-        const module = platformOfType(request.query.type);
-        const team = await teamOf(db, request, request.query.teamId);
-        const found = await findSocialAccount(db, team.id, module);
-        if (!found) {
+        const { module, found } = await socialAccountOf(request, request.query);
+        return socialAccountView(db, module, found);
+      },
+    );
+
+    /** The team's social account of the type a request names; 404 when the team has none. */
+    async function socialAccountOf(request: FastifyRequest, input: { type: string; teamId: string }) {
+      const module = platformOfType(input.type);
+      const team = await teamOf(db, request, input.teamId);
+      const found = await findSocialAccount(db, team.id, module);
+      if (!found) {
+        throw new ApiError('NOT_FOUND', `The team has no ${module.hosted.type} social account`, {
+          resource: 'social_account',
+        });
+      }
+      return { module, team, found };
+    }
+
+    app.post(
+      '/social-account/set-channel',
+      {
+        config: { scope: 'social:write' },
+        schema: {
+          tags: [HOSTED_TAG],
+          summary: 'Select one of the account’s channels: it becomes usable, on /v1 too, with the same id',
+          body: Type.Object(
+            { type: TypeField, teamId: TeamIdField, channelId: Type.String({ minLength: 1, maxLength: 200 }) },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Ref('SocialAccount'), ...hostedErrors(404, 409) },
+        },
+      },
+      async (request) => {
+        const { module, found } = await socialAccountOf(request, request.body);
+        const selected = await selectTarget(runtime, found.account, request.body.channelId);
+        if (!selected.ok) {
+          if (selected.failure.code === 'NOT_FOUND') {
+            throw invalidField('channelId', 'is not one of the account’s channels');
+          }
+          throw selected.failure;
+        }
+        return socialAccountView(db, module, { account: selected.value, grant: found.grant });
+      },
+    );
+
+    app.post(
+      '/social-account/unset-channel',
+      {
+        config: { scope: 'social:write' },
+        schema: {
+          tags: [HOSTED_TAG],
+          summary: 'Clear the selected channel; the connection is kept',
+          body: TypeAndTeam,
+          response: { 200: Type.Ref('SocialAccount'), ...hostedErrors(404) },
+        },
+      },
+      async (request) => {
+        const { module, found } = await socialAccountOf(request, request.body);
+        const cleared = await selectTarget(runtime, found.account, null);
+        if (!cleared.ok) throw cleared.failure;
+        return socialAccountView(db, module, { account: cleared.value, grant: found.grant });
+      },
+    );
+
+    app.post(
+      '/social-account/refresh-channels',
+      {
+        config: { scope: 'social:write' },
+        schema: {
+          tags: [HOSTED_TAG],
+          summary: 'List the channels again from the platform; a selected channel that vanished is cleared',
+          body: TypeAndTeam,
+          response: {
+            200: Type.Object({
+              ...SocialAccountSchema.properties,
+              clearedChannelId: Type.Optional(
+                Type.String({ description: 'Present when the selected channel was gone and is now cleared.' }),
+              ),
+            }),
+            ...hostedErrors(404, 409, 502),
+          },
+        },
+      },
+      async (request) => {
+        const { module, found } = await socialAccountOf(request, request.body);
+        const refreshed = await refreshChannels(runtime, found.account);
+        if (!refreshed.ok) throw refreshed.failure;
+        const view = await socialAccountView(db, module, { account: refreshed.value.account, grant: found.grant });
+        return refreshed.value.cleared ? { ...view, clearedChannelId: refreshed.value.cleared } : view;
+      },
+    );
+
+    app.delete(
+      '/social-account/disconnect',
+      {
+        config: { scope: 'social:write' },
+        schema: {
+          tags: [HOSTED_TAG],
+          summary: 'Disconnect the team’s account of a type (revoked at the platform where it can be)',
+          body: TypeAndTeam,
+          response: { 200: Type.Ref('SocialAccount'), ...hostedErrors(404) },
+        },
+      },
+      async (request) => {
+        const { module, team, found } = await socialAccountOf(request, request.body);
+        const view = await socialAccountView(db, module, found);
+        const done = await disconnectAccount(runtime, team.id, found.account.id);
+        if (!done) {
           throw new ApiError('NOT_FOUND', `The team has no ${module.hosted.type} social account`, {
             resource: 'social_account',
           });
         }
-        return socialAccountView(db, module, found);
+        return view;
       },
     );
   };
