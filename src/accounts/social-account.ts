@@ -3,6 +3,7 @@
  * (the hosted activation policy, `connect/save.ts`) with its grant and the grant's targets as channels.
  * The same row is an account on `/v1` with the same id once a target is selected. Never a token.
  */
+import { findPlatform } from '../platforms/registry.ts';
 import type { PlatformModule } from '../platforms/types.ts';
 import type { Db } from '../storage/db.ts';
 import type { Account, Grant, TargetRow } from '../storage/schema.ts';
@@ -102,4 +103,27 @@ export function socialAccountOf(
     updatedAt: account.updated_at.toISOString(),
     deletedAt: null,
   };
+}
+
+/** Every social account of a team (its `single` accounts), with their channels, by type. */
+export async function teamSocialAccounts(db: Db, teamId: string): Promise<SocialAccountView[]> {
+  const accounts = await db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('team_id', '=', teamId)
+    .where('activation', '=', 'single')
+    .orderBy('id')
+    .execute();
+  const views: SocialAccountView[] = [];
+  for (const account of accounts) {
+    const module = findPlatform(account.platform);
+    if (!module) continue;
+    const grant = await db
+      .selectFrom('grants')
+      .selectAll()
+      .where('id', '=', account.grant_id)
+      .executeTakeFirstOrThrow();
+    views.push(await socialAccountView(db, module, { account, grant }));
+  }
+  return views;
 }

@@ -4,11 +4,13 @@ import { type Migration, Migrator } from 'kysely/migration';
 import * as foundation from './migrations/001-foundation.ts';
 import * as connect from './migrations/002-connect.ts';
 import * as coreV2 from './migrations/003-core-v2.ts';
+import * as teamAvatar from './migrations/004-team-avatar.ts';
 
 const steps: Record<string, { statements: string[] }> = {
   '001-foundation': foundation,
   '002-connect': connect,
   '003-core-v2': coreV2,
+  '004-team-avatar': teamAvatar,
 };
 
 function asMigration(step: { statements: string[] }): Migration {

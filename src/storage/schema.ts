@@ -20,6 +20,8 @@ export interface TeamsTable {
   /** Origins `return_url`/`redirectUrl` must belong to; empty means any http(s) URL. */
   allowed_origins: Json<string[]>;
   headless_connect: Generated<boolean>;
+  /** The hosted product's team avatar; Portico only stores it. */
+  avatar_url: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -15,6 +15,7 @@ export interface TeamView {
 
 export interface TeamChanges {
   name?: string;
+  avatar_url?: string | null;
   allowed_origins?: string[];
   headless_connect?: boolean;
 }
@@ -27,6 +28,7 @@ export async function createTeam(db: Db, organizationId: string, input: TeamChan
       id: newId('team'),
       organization_id: organizationId,
       name: input.name,
+      avatar_url: input.avatar_url ?? null,
       allowed_origins: JSON.stringify(input.allowed_origins ?? []),
       headless_connect: input.headless_connect ?? true,
       updated_at: now,
@@ -82,6 +84,7 @@ export async function updateTeam(db: Db, scope: TeamScope, id: string, changes: 
     .updateTable('teams')
     .set({
       ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.avatar_url !== undefined ? { avatar_url: changes.avatar_url } : {}),
       ...(changes.allowed_origins !== undefined
         ? { allowed_origins: JSON.stringify(changes.allowed_origins) }
         : {}),
@@ -93,6 +96,29 @@ export async function updateTeam(db: Db, scope: TeamScope, id: string, changes: 
     .returningAll()
     .executeTakeFirst();
   return row && teamView(row);
+}
+
+/** The hosted product's team list: by creation, `offset`/`limit`, names containing `search`, and the total. */
+export async function searchTeams(
+  db: Db,
+  scope: TeamScope,
+  page: { offset: number; limit: number; search?: string | undefined },
+): Promise<{ rows: Team[]; total: number }> {
+  let query = db.selectFrom('teams').where('organization_id', '=', scope.organizationId);
+  if (scope.teamId) query = query.where('id', '=', scope.teamId);
+  if (page.search) {
+    const escaped = page.search.replace(/[\\%_]/g, (c) => `\\${c}`);
+    query = query.where('name', 'ilike', `%${escaped}%`);
+  }
+  const [rows, count] = await Promise.all([
+    query.selectAll().orderBy('id').offset(page.offset).limit(page.limit).execute(),
+    query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+export async function findOrganization(db: Db, id: string) {
+  return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 /** Deletes a team and, by cascade, everything in it (accounts, grants, sessions, team-limited keys). */

@@ -36,7 +36,7 @@ for (const backend of BACKENDS) {
           values ('acc_01ABC', 'team_1', 'grt_01', 'facebook', 'page-9', 'page', 'My Page', ${pageToken},
           '{"customer_id":"42"}', now(), now())`);
 
-        assert.deepEqual(await migrate(storage.db as never), ['003-core-v2']);
+        assert.deepEqual(await migrate(storage.db as never, '003-core-v2'), ['003-core-v2']);
         const target = await db.selectFrom('targets').selectAll().executeTakeFirstOrThrow();
         assert.equal(target.external_id, 'page-9');
         assert.equal(target.grant_id, 'grt_01');

@@ -13,7 +13,12 @@ for (const backend of BACKENDS) {
     test('migrations apply once; a second run applies nothing', async () => {
       const storage = await openTestStorage(backend);
       try {
-        assert.deepEqual(await migrate(storage.db as never), ['001-foundation', '002-connect', '003-core-v2']);
+        assert.deepEqual(await migrate(storage.db as never), [
+          '001-foundation',
+          '002-connect',
+          '003-core-v2',
+          '004-team-avatar',
+        ]);
         assert.deepEqual(await migrate(storage.db as never), []);
       } finally {
         await storage.close();

@@ -7,11 +7,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Runtime } from '../../../runtime.ts';
 import { socialAccountRoutes } from './social-account.ts';
+import { hostedTeamRoutes } from './teams.ts';
 
 export const HOSTED_PREFIX = '/api/v1';
 
 export function hostedRoutes(runtime: Runtime): FastifyPluginAsync {
   return async (app) => {
     await app.register(socialAccountRoutes(runtime), { prefix: HOSTED_PREFIX });
+    await app.register(hostedTeamRoutes(runtime), { prefix: HOSTED_PREFIX });
   };
 }
