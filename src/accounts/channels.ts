@@ -87,7 +87,10 @@ export async function selectTarget(
     );
   }
   // A target is activated once: a channel that is a headless account already stays that account.
-  if (target.external_id !== account.external_id && (await isHeadlessAccount(runtime.db, grant, externalId))) {
+  if (
+    target.external_id !== account.external_id &&
+    (await isHeadlessAccount(runtime.db, grant, externalId))
+  ) {
     return failure(
       new ApiError('CHANNEL_IN_USE', `The channel ${externalId} is already connected as an account on /v1`, {
         channel: externalId,

@@ -45,6 +45,10 @@ export interface Config {
     authFailures: number;
     /** @default 60000 */
     windowMs: number;
+    /** Live checks (`connection-check`, `profile-refresh`) per hosted social account per window, each kind apart. @default 10 */
+    accountChecks: number;
+    /** The window of `accountChecks`, in seconds. @default 3600 */
+    accountCheckWindowSeconds: number;
   };
   /** Timeout of each outbound call to a platform. @default 10000 */
   outboundTimeoutMs: number;
@@ -115,6 +119,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicMax: integer(env, 'PORTICO_RATE_LIMIT_PUBLIC', 120, 1, 1_000_000),
       authFailures: integer(env, 'PORTICO_RATE_LIMIT_AUTH_FAILURES', 30, 1, 1_000_000),
       windowMs: integer(env, 'PORTICO_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
+      accountChecks: integer(env, 'PORTICO_ACCOUNT_CHECK_LIMIT', 10, 1, 1_000_000),
+      accountCheckWindowSeconds: integer(env, 'PORTICO_ACCOUNT_CHECK_WINDOW_SECONDS', 3600, 1, 86_400 * 30),
     },
     outboundTimeoutMs: integer(env, 'PORTICO_OUTBOUND_TIMEOUT_MS', 10_000, 100, 120_000),
     inProcessWorkers: boolean(env, 'PORTICO_IN_PROCESS_WORKERS', true),

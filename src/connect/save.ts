@@ -179,9 +179,7 @@ async function activateEach(
     .execute();
   // In the order the targets were listed.
   const order = new Map(targets.map((t, i) => [t.external_id, i]));
-  return [...accounts, ...selected].sort(
-    (a, b) => order.get(a.external_id!)! - order.get(b.external_id!)!,
-  );
+  return [...accounts, ...selected].sort((a, b) => order.get(a.external_id!)! - order.get(b.external_id!)!);
 }
 
 /**

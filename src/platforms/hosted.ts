@@ -67,11 +67,17 @@ export function hostedErrorFlag(module: PlatformModule, code: ConnectErrorCode):
 }
 
 /** Every flag a platform can return with, and the connect outcome that produces it (`success` or a code). */
-export function hostedFlags(module: PlatformModule): Array<{ flag: string; param: 'success' | 'error'; outcome: 'success' | ConnectErrorCode }> {
+export function hostedFlags(
+  module: PlatformModule,
+): Array<{ flag: string; param: 'success' | 'error'; outcome: 'success' | ConnectErrorCode }> {
   const flags: Array<{ flag: string; param: 'success' | 'error'; outcome: 'success' | ConnectErrorCode }> = [
     { flag: hostedSuccessFlag(module), param: 'success', outcome: 'success' },
     { flag: hostedErrorFlag(module, 'platform_error'), param: 'error', outcome: 'platform_error' },
-    { flag: hostedErrorFlag(module, 'not_enough_permissions'), param: 'error', outcome: 'not_enough_permissions' },
+    {
+      flag: hostedErrorFlag(module, 'not_enough_permissions'),
+      param: 'error',
+      outcome: 'not_enough_permissions',
+    },
   ];
   if (module.targets.noneFlag) {
     flags.push({ flag: hostedErrorFlag(module, 'no_targets'), param: 'error', outcome: 'no_targets' });

@@ -59,9 +59,15 @@ describe('hosted API: channels, disconnect, and the two views of one store', () 
     const creds = await fx.portico.api(`/v1/social/accounts/${account.id}/credentials?team_id=${teamId}`);
     assert.equal(creds.status, 200);
 
-    const unset = await sdk.socialAccount.socialAccountUnsetChannel({ requestBody: { type: 'FACEBOOK', teamId } });
+    const unset = await sdk.socialAccount.socialAccountUnsetChannel({
+      requestBody: { type: 'FACEBOOK', teamId },
+    });
     assert.equal(unset.externalId, null);
-    assert.equal(unset.channels?.length, account.channels?.length, 'the connection and its channels are kept');
+    assert.equal(
+      unset.channels?.length,
+      account.channels?.length,
+      'the connection and its channels are kept',
+    );
     assert.deepEqual(await v1Accounts(teamId, 'facebook'), [], 'nothing selected, nothing usable on /v1');
   });
 
@@ -71,7 +77,9 @@ describe('hosted API: channels, disconnect, and the two views of one store', () 
     const mark = await fx.user('facebook', 'Mark Two');
     const account = await connectFacebook(teamId, mark.id);
     const page = account.channels![0]!;
-    await sdk.socialAccount.socialAccountSetChannel({ requestBody: { type: 'FACEBOOK', teamId, channelId: page.id } });
+    await sdk.socialAccount.socialAccountSetChannel({
+      requestBody: { type: 'FACEBOOK', teamId, channelId: page.id },
+    });
     const failed = await sdkFailure(
       sdk.socialAccount.socialAccountSetChannel({
         requestBody: { type: 'FACEBOOK', teamId, channelId: 'no-such-page' },
@@ -92,9 +100,13 @@ describe('hosted API: channels, disconnect, and the two views of one store', () 
     const owner = await fx.user('facebook', 'Page Owner');
     const account = await connectFacebook(teamId, owner.id);
     const page = account.channels![0]!;
-    await sdk.socialAccount.socialAccountSetChannel({ requestBody: { type: 'FACEBOOK', teamId, channelId: page.id } });
+    await sdk.socialAccount.socialAccountSetChannel({
+      requestBody: { type: 'FACEBOOK', teamId, channelId: page.id },
+    });
 
-    const same = await sdk.socialAccount.socialAccountRefreshChannels({ requestBody: { type: 'FACEBOOK', teamId } });
+    const same = await sdk.socialAccount.socialAccountRefreshChannels({
+      requestBody: { type: 'FACEBOOK', teamId },
+    });
     assert.equal(same.externalId, page.id, 'a Page still listed stays selected');
     assert.equal((same as any).clearedChannelId, undefined);
 
@@ -116,9 +128,16 @@ describe('hosted API: channels, disconnect, and the two views of one store', () 
     const sdk = sdkFor(fx.portico);
     const teamId = await newTeam('Disconnect');
     const jack = await fx.user('twitter', 'Jack D');
-    await hostedConnect(sdk, fx.portico, { type: 'TWITTER', teamId, redirectUrl: `${fx.app.url}/x` }, { user: jack.id });
+    await hostedConnect(
+      sdk,
+      fx.portico,
+      { type: 'TWITTER', teamId, redirectUrl: `${fx.app.url}/x` },
+      { user: jack.id },
+    );
     const account = await sdk.socialAccount.socialAccountGetByType({ type: 'TWITTER', teamId });
-    const gone = await sdk.socialAccount.socialAccountDisconnect({ requestBody: { type: 'TWITTER', teamId } });
+    const gone = await sdk.socialAccount.socialAccountDisconnect({
+      requestBody: { type: 'TWITTER', teamId },
+    });
     assert.equal(gone.id, account.id);
     assert.equal(gone.externalId, account.externalId);
     const failed = await sdkFailure(sdk.socialAccount.socialAccountGetByType({ type: 'TWITTER', teamId }));
@@ -165,7 +184,9 @@ describe('hosted API: channels, disconnect, and the two views of one store', () 
     const mark = await fx.user('facebook', 'Mark Four');
     const account = await connectFacebook(teamId, mark.id);
     const page = account.channels![0]!;
-    await sdk.socialAccount.socialAccountSetChannel({ requestBody: { type: 'FACEBOOK', teamId, channelId: page.id } });
+    await sdk.socialAccount.socialAccountSetChannel({
+      requestBody: { type: 'FACEBOOK', teamId, channelId: page.id },
+    });
     const headless = await pollConnect(
       fx.portico,
       (await connectThroughSandbox(fx.portico, 'facebook', { user: mark.id, body: { team_id: teamId } })).link
@@ -187,7 +208,12 @@ describe('hosted API: channels, disconnect, and the two views of one store', () 
     const teamId = await newTeam('X both');
     const jack = await fx.user('twitter', 'Jack Both');
     await connectThroughSandbox(fx.portico, 'twitter', { user: jack.id, body: { team_id: teamId } });
-    await hostedConnect(sdk, fx.portico, { type: 'TWITTER', teamId, redirectUrl: `${fx.app.url}/x` }, { user: jack.id });
+    await hostedConnect(
+      sdk,
+      fx.portico,
+      { type: 'TWITTER', teamId, redirectUrl: `${fx.app.url}/x` },
+      { user: jack.id },
+    );
     const account = await sdk.socialAccount.socialAccountGetByType({ type: 'TWITTER', teamId });
     assert.equal(account.externalId, null);
     assert.equal(account.channels?.length, 1);

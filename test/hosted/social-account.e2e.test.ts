@@ -112,7 +112,10 @@ describe('hosted API: connect and the social account, through the SDK', () => {
     );
     assert.equal(failed.status, 400);
     assert.equal(failed.body.statusCode, 400);
-    assert.ok(failed.body.issues.some((i: any) => i.path.join('.') === 'teamId'), JSON.stringify(failed.body));
+    assert.ok(
+      failed.body.issues.some((i: any) => i.path.join('.') === 'teamId'),
+      JSON.stringify(failed.body),
+    );
   });
 
   test('a type Portico does not serve is 400 naming it and listing the served ones', async () => {

@@ -81,7 +81,5 @@ export const HostedErrorSchema = Type.Object(
 
 /** The error responses of a hosted endpoint, for the OpenAPI document. */
 export function hostedErrors(...statuses: number[]) {
-  return Object.fromEntries(
-    [400, 401, 403, 429, ...statuses].map((s) => [s, Type.Ref('HostedError')]),
-  );
+  return Object.fromEntries([400, 401, 403, 429, ...statuses].map((s) => [s, Type.Ref('HostedError')]));
 }

@@ -4,9 +4,12 @@
  * the same core as `/v1`: `startConnect` with the hosted activation policy, `accounts/social-account.ts`.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { refreshChannels, selectTarget } from '../../../accounts/channels.ts';
+import { CheckBudget } from '../../../accounts/check-budget.ts';
+import { probeGrant } from '../../../accounts/probe.ts';
+import { refreshProfile } from '../../../accounts/profile.ts';
 import { disconnectAccount } from '../../../accounts/disconnect.ts';
 import { findSocialAccount, socialAccountView } from '../../../accounts/social-account.ts';
 import { startConnect } from '../../../connect/start.ts';
@@ -42,8 +45,12 @@ const ConnectBody = Type.Object(
         description: 'Instagram only; accepted and ignored until Instagram is served.',
       }),
     ),
-    disableAutoLogin: Type.Optional(Type.Boolean({ description: 'Accepted; ignored by the served platforms.' })),
-    withBusinessScope: Type.Optional(Type.Boolean({ description: 'Accepted; ignored by the served platforms.' })),
+    disableAutoLogin: Type.Optional(
+      Type.Boolean({ description: 'Accepted; ignored by the served platforms.' }),
+    ),
+    withBusinessScope: Type.Optional(
+      Type.Boolean({ description: 'Accepted; ignored by the served platforms.' }),
+    ),
     forceBrowserOAuth: Type.Optional(Type.Boolean({ description: 'Instagram only; accepted and ignored.' })),
     tiktokForceLogin: Type.Optional(Type.Boolean({ description: 'Accepted; ignored.' })),
   },
@@ -81,7 +88,8 @@ export function socialAccountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox
         config: { scope: 'social:write' },
         schema: {
           tags: [HOSTED_TAG],
-          summary: 'A connect link for a custom UI: the platform’s consent page, back to redirectUrl with flags',
+          summary:
+            'A connect link for a custom UI: the platform’s consent page, back to redirectUrl with flags',
           body: ConnectBody,
           response: { 200: Type.Object({ url: Type.String() }), ...hostedErrors(404) },
         },
@@ -141,7 +149,11 @@ export function socialAccountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox
           tags: [HOSTED_TAG],
           summary: 'Select one of the account’s channels: it becomes usable, on /v1 too, with the same id',
           body: Type.Object(
-            { type: TypeField, teamId: TeamIdField, channelId: Type.String({ minLength: 1, maxLength: 200 }) },
+            {
+              type: TypeField,
+              teamId: TeamIdField,
+              channelId: Type.String({ minLength: 1, maxLength: 200 }),
+            },
             { additionalProperties: false },
           ),
           response: { 200: Type.Ref('SocialAccount'), ...hostedErrors(404, 409) },
@@ -191,7 +203,9 @@ export function socialAccountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox
             200: Type.Object({
               ...SocialAccountSchema.properties,
               clearedChannelId: Type.Optional(
-                Type.String({ description: 'Present when the selected channel was gone and is now cleared.' }),
+                Type.String({
+                  description: 'Present when the selected channel was gone and is now cleared.',
+                }),
               ),
             }),
             ...hostedErrors(404, 409, 502),
@@ -202,8 +216,123 @@ export function socialAccountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox
         const { module, found } = await socialAccountOf(request, request.body);
         const refreshed = await refreshChannels(runtime, found.account);
         if (!refreshed.ok) throw refreshed.failure;
-        const view = await socialAccountView(db, module, { account: refreshed.value.account, grant: found.grant });
+        const view = await socialAccountView(db, module, {
+          account: refreshed.value.account,
+          grant: found.grant,
+        });
         return refreshed.value.cleared ? { ...view, clearedChannelId: refreshed.value.cleared } : view;
+      },
+    );
+
+    // Live checks cost a platform call each: a budget per account and kind (PORTICO_ACCOUNT_CHECK_*).
+    const budgetOptions = {
+      limit: runtime.config.rateLimit.accountChecks,
+      windowSeconds: runtime.config.rateLimit.accountCheckWindowSeconds,
+      now: () => runtime.now().getTime(),
+    };
+    const budgets = { check: new CheckBudget(budgetOptions), profile: new CheckBudget(budgetOptions) };
+
+    function spend(reply: FastifyReply, budget: CheckBudget, accountId: string) {
+      const state = budget.take(accountId);
+      if (!state.allowed) {
+        reply.header('retry-after', String(state.resetsIn));
+        throw new ApiError(
+          'RATE_LIMITED',
+          `This account may be checked ${state.limit} times per ${state.windowSeconds} seconds; try again in ${state.resetsIn} seconds`,
+        );
+      }
+      return {
+        limit: state.limit,
+        used: state.used,
+        remaining: state.remaining,
+        windowSeconds: state.windowSeconds,
+      };
+    }
+
+    const Budget = {
+      limit: Type.Integer(),
+      used: Type.Integer(),
+      remaining: Type.Integer(),
+      windowSeconds: Type.Integer(),
+    };
+
+    app.post(
+      '/social-account/connection-check',
+      {
+        config: { scope: 'social:read' },
+        schema: {
+          tags: [HOSTED_TAG],
+          summary:
+            'A live check that the account’s authorization still works at the platform (rate limited per account)',
+          body: TypeAndTeam,
+          response: {
+            200: Type.Object({
+              success: Type.Boolean(),
+              message: Type.Optional(Type.String()),
+              socialAccountId: Type.String(),
+              checkedAt: Type.String({ format: 'date-time' }),
+              ...Budget,
+            }),
+            ...hostedErrors(404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { found } = await socialAccountOf(request, request.body);
+        const budget = spend(reply, budgets.check, found.account.id);
+        const probed = await probeGrant(runtime, found.grant, {
+          timeoutMs: runtime.config.outboundTimeoutMs,
+        });
+        return {
+          success: probed.ok,
+          ...(probed.ok ? {} : { message: probed.failure.message }),
+          socialAccountId: found.account.id,
+          checkedAt: runtime.now().toISOString(),
+          ...budget,
+        };
+      },
+    );
+
+    app.post(
+      '/social-account/profile-refresh',
+      {
+        config: { scope: 'social:write' },
+        schema: {
+          tags: [HOSTED_TAG],
+          summary:
+            'Read the authorizing user’s profile (name, username, avatar) again and save it (rate limited per account)',
+          body: TypeAndTeam,
+          response: {
+            200: Type.Object({
+              success: Type.Boolean(),
+              message: Type.Optional(Type.String()),
+              socialAccountId: Type.String(),
+              socialAccount: Type.Ref('SocialAccount'),
+              refreshedAt: Type.String({ format: 'date-time' }),
+              ...Budget,
+            }),
+            ...hostedErrors(404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { module, found } = await socialAccountOf(request, request.body);
+        const budget = spend(reply, budgets.profile, found.account.id);
+        const refreshed = await refreshProfile(runtime, found.account);
+        const grant = await db
+          .selectFrom('grants')
+          .selectAll()
+          .where('id', '=', found.grant.id)
+          .executeTakeFirstOrThrow();
+        const account = refreshed.ok ? refreshed.value : found.account;
+        return {
+          success: refreshed.ok,
+          ...(refreshed.ok ? {} : { message: refreshed.failure.message }),
+          socialAccountId: found.account.id,
+          socialAccount: await socialAccountView(db, module, { account, grant }),
+          refreshedAt: runtime.now().toISOString(),
+          ...budget,
+        };
       },
     );
 

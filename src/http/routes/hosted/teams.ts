@@ -12,7 +12,14 @@ import { HOSTED_TYPES } from '../../../platforms/hosted.ts';
 import { allPlatforms } from '../../../platforms/registry.ts';
 import type { Runtime } from '../../../runtime.ts';
 import type { Team } from '../../../storage/schema.ts';
-import { createTeam, deleteTeam, findOrganization, findTeam, searchTeams, updateTeam } from '../../../teams/teams.ts';
+import {
+  createTeam,
+  deleteTeam,
+  findOrganization,
+  findTeam,
+  searchTeams,
+  updateTeam,
+} from '../../../teams/teams.ts';
 import { principalOf } from '../../auth.ts';
 import { IdParam } from '../../validation.ts';
 import { HOSTED_TAG, hostedErrors } from './common.ts';
