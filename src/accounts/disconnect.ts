@@ -13,7 +13,9 @@ export type PlatformRevoke =
   | { status: 'revoked' }
   | { status: 'failed'; error: string }
   /** Other accounts still use the grant, so it was kept (and not revoked). */
-  | { status: 'kept' };
+  | { status: 'kept' }
+  /** Not asked (a hosted account replaced by another user's connect); the tokens were deleted. */
+  | { status: 'skipped'; reason: string };
 
 /** What happened at the platform; undefined when the team has no such account. */
 export async function disconnectAccount(

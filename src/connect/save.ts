@@ -183,7 +183,8 @@ async function activateEach(
 }
 
 /**
- * The hosted product's policy: one account per team and platform. A platform whose user picks among
+ * The hosted product's policy: one account per team and platform; the same platform user connecting again
+ * keeps it, another replaces it (`replaceSingle`). A platform whose user picks among
  * targets keeps the previous selection if the new grant still has it, else nothing is selected until
  * `selectTarget`; a platform with one target has it selected at once.
  */
@@ -194,7 +195,7 @@ async function activateSingle(
   targets: TargetRow[],
   now: Date,
 ): Promise<Account> {
-  const existing = await trx
+  let existing = await trx
     .selectFrom('accounts')
     .selectAll()
     .where('team_id', '=', grant.team_id)
@@ -202,6 +203,10 @@ async function activateSingle(
     .where('instance', '=', grant.instance)
     .where('activation', '=', 'single')
     .executeTakeFirst();
+  if (existing && existing.grant_id !== grant.id) {
+    await replaceSingle(trx, c, existing);
+    existing = undefined;
+  }
   const kept = existing?.external_id
     ? targets.find((t) => t.external_id === existing.external_id)
     : undefined;
@@ -237,6 +242,33 @@ async function activateSingle(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * Another platform user connected the team's hosted account: the old account is disconnected (deleted,
+ * with `account.disconnected`) and the new user's is made. The old authorization goes with it when no
+ * other account uses it; it is not revoked at the platform (a platform call has no place in this
+ * transaction), which the event says.
+ */
+async function replaceSingle(trx: Transaction<Database>, c: Connection, old: Account): Promise<void> {
+  const oldGrant = await trx
+    .selectFrom('grants')
+    .selectAll()
+    .where('id', '=', old.grant_id)
+    .executeTakeFirstOrThrow();
+  await trx.deleteFrom('accounts').where('id', '=', old.id).execute();
+  await trx
+    .deleteFrom('grants')
+    .where('id', '=', oldGrant.id)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('accounts').select('id').where('grant_id', '=', oldGrant.id))),
+    )
+    .execute();
+  await emitEvent(trx, old.team_id, 'account.disconnected', {
+    account: accountView(old, oldGrant),
+    platform_revoke: { status: 'skipped', reason: 'replaced by another platform user' },
+    connect_session_id: c.session.id,
+  });
 }
 
 /** Whether the team has the target as a headless (`each`) account already. */
