@@ -1,8 +1,9 @@
 /**
  * The hosted-portal API (`/api/v1/...`) answers every error in that product's shape:
- * `{statusCode, message, error, issues: [{code, message, path}]}`. Its real routes arrive with the hosted
- * portal; until then one fixture route, registered through the same app assembly as every API route
- * (API keys, scopes, rate limits, idempotency, the one error handler), carries the error paths.
+ * `{statusCode, message, error, issues: [{code, message, path}]}`, bad input as 400. Its real routes are
+ * tested through that product's SDK in `test/hosted/`; this fixture route, registered through the same app
+ * assembly as every API route (API keys, scopes, rate limits, idempotency, the one error handler), keeps
+ * the framework's error paths (JSON, sizes, content types, methods, rate limits) apart from any route's logic.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
