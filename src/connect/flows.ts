@@ -40,6 +40,11 @@ function oauth2Flow(module: OAuth2Module): ConnectFlow {
         scopes: requestedScopes(module),
         codeVerifier,
       });
+      if (session.signInAgain) {
+        for (const [name, value] of Object.entries(module.oauth.signInAgainParams ?? {})) {
+          url.searchParams.set(name, value);
+        }
+      }
       return { url, secret: codeVerifier };
     },
 

@@ -24,6 +24,8 @@ export interface OpenSessionInput {
   metadata: Record<string, string>;
   surface: 'headless' | 'portal';
   reconnectAccountId?: string | undefined;
+  /** Ask the platform for a new sign-in rather than the browser's session, where it can. */
+  signInAgain?: boolean | undefined;
 }
 
 export interface OpenedSession {
@@ -45,7 +47,11 @@ export async function openConnectSession(runtime: Runtime, input: OpenSessionInp
   const redirectUri = callbackUrl(runtime.config.publicUrl, input.module.id);
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   const ctx = platformContext(runtime, input.module, input.app, input.options);
-  const begun = await flowOf(input.module).begin(ctx, { state: stateToken, redirectUri });
+  const begun = await flowOf(input.module).begin(ctx, {
+    state: stateToken,
+    redirectUri,
+    signInAgain: input.signInAgain,
+  });
   await runtime.db
     .insertInto('connect_sessions')
     .values({

@@ -26,6 +26,8 @@ export interface StartConnect {
   options?: Record<string, unknown>;
   /** Revive this account: the same platform user must authorize. */
   reconnectAccountId?: string | undefined;
+  /** Ask the platform for a new sign-in rather than the browser's session, where it can. */
+  signInAgain?: boolean | undefined;
 }
 
 export interface StartedConnect extends OpenedSession {
@@ -102,6 +104,7 @@ export async function startConnect(
       metadata: input.metadata ?? {},
       surface: input.surface,
       reconnectAccountId: input.reconnectAccountId,
+      signInAgain: input.signInAgain,
     });
     return success({ ...opened, platform: module.id });
   } catch (error) {

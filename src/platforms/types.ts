@@ -144,6 +144,11 @@ export interface OAuth2Spec<O extends ConnectOptions> {
   grantedScopes?(ctx: PlatformContext<O>, tokens: TokenSet): Promise<string[]>;
   /** The authorize endpoint's `error` values that mean "the user said no", besides `access_denied`. */
   deniedErrors?: readonly string[];
+  /**
+   * Authorize parameters that make the platform ask the user to sign in again instead of reusing the
+   * session the browser has (the hosted product's `disableAutoLogin`), where the platform has them.
+   */
+  signInAgainParams?: Readonly<Record<string, string>>;
 }
 
 /** What a finished authorization gives the core, whatever the protocol. */
@@ -161,7 +166,7 @@ export interface ConnectFlow<O extends ConnectOptions = ConnectOptions> {
   /** Where to send the user, and a secret to keep (encrypted) on the session until `complete`. */
   begin(
     ctx: PlatformContext<O>,
-    session: { state: string; redirectUri: string },
+    session: { state: string; redirectUri: string; signInAgain?: boolean | undefined },
   ): Promise<{ url: URL; secret?: string | undefined }>;
   /** From the callback's parameters or the submitted form's fields. */
   complete(
@@ -252,4 +257,6 @@ export interface HostedNaming {
   options?: Readonly<Record<string, string>>;
   /** The social-account field that carries the grant's instance (the Mastodon server). */
   instanceField?: 'mastodonServerId';
+  /** A hosted connect field of this platform's own that also asks for a new sign-in (`tiktokForceLogin`). */
+  signInAgainField?: string;
 }

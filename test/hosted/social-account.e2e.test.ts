@@ -42,6 +42,45 @@ describe('hosted API: connect and the social account, through the SDK', () => {
     assert.ok(creds.access_token);
   });
 
+  test('disableAutoLogin asks for a new sign-in where the platform can (TikTok, Mastodon), and only then', async () => {
+    const sdk = sdkFor(fx.portico);
+    const teamId = fx.portico.teamId;
+    const redirectUrl = `${fx.app.url}/back`;
+    const authorize = async (body: Record<string, unknown>) =>
+      new URL(
+        (
+          await sdk.socialAccount.socialAccountConnect({
+            requestBody: { teamId, redirectUrl, ...body } as any,
+          })
+        ).url,
+      );
+
+    const tiktok = await authorize({ type: 'TIKTOK', disableAutoLogin: true });
+    assert.equal(tiktok.searchParams.get('disable_auto_auth'), '1');
+    const tiktokOwn = await authorize({ type: 'TIKTOK', tiktokForceLogin: true });
+    assert.equal(tiktokOwn.searchParams.get('disable_auto_auth'), '1', 'tiktokForceLogin says the same');
+    assert.equal((await authorize({ type: 'TIKTOK' })).searchParams.get('disable_auto_auth'), null);
+
+    const mastodon = await authorize({
+      type: 'MASTODON',
+      serverUrl: 'https://mastodon.social',
+      disableAutoLogin: true,
+    });
+    assert.equal(mastodon.searchParams.get('force_login'), 'true');
+    assert.equal(
+      (
+        await authorize({ type: 'MASTODON', serverUrl: 'https://mastodon.social', tiktokForceLogin: true })
+      ).searchParams.get('force_login'),
+      null,
+      'tiktokForceLogin is TikTok’s own',
+    );
+
+    // X documents no such parameter for OAuth 2.0: the link is the ordinary one.
+    const x = await authorize({ type: 'TWITTER', disableAutoLogin: true });
+    const plain = await authorize({ type: 'TWITTER' });
+    assert.deepEqual([...x.searchParams.keys()].sort(), [...plain.searchParams.keys()].sort());
+  });
+
   test('lower-case types are accepted', async () => {
     const sdk = sdkFor(fx.portico);
     const account = await sdk.socialAccount.socialAccountGetByType({

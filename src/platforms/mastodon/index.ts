@@ -96,6 +96,9 @@ export function createMastodon(resolve: Resolver = systemResolver): OAuth2Module
     oauth: {
       server,
       scopes: { required: SCOPES },
+      // "Forces the user to re-login, which is necessary for authorizing with multiple accounts from the
+      // same server." https://docs.joinmastodon.org/methods/oauth/#authorize
+      signInAgainParams: { force_login: 'true' },
     },
     registration: {
       async register(ctx, redirectUri, scopes) {

@@ -74,12 +74,15 @@ export const tiktok: PlatformModule = {
       // https://developers.tiktok.com/doc/content-posting-api-get-started-upload-content
       optional: [PROFILE_SCOPE, 'video.upload'],
     },
+    // `disable_auto_auth=1` always shows the authorization page, even for a valid TikTok session.
+    // https://developers.tiktok.com/doc/login-kit-web
+    signInAgainParams: { disable_auto_auth: '1' },
   },
   // Access tokens last 24 hours; "the returned refresh_token may be different than the one passed in the
   // payload. You must use the newly-returned token": each refresh token is used once, the new one stored.
   refresh: { kind: 'oauth2', rotates: true },
   targets: { types: ['profile'], userPicks: false },
-  hosted: { type: 'TIKTOK' },
+  hosted: { type: 'TIKTOK', signInAgainField: 'tiktokForceLogin' },
 
   // The revoke endpoint takes "the access_token that bears the authorization of the TikTok user" as
   // `token`; the default would send the refresh token.

@@ -46,13 +46,18 @@ const ConnectBody = Type.Object(
       }),
     ),
     disableAutoLogin: Type.Optional(
-      Type.Boolean({ description: 'Accepted; ignored by the served platforms.' }),
+      Type.Boolean({
+        description:
+          'Ask the platform for a new sign-in instead of the browser’s session: TikTok (`disable_auto_auth`) and Mastodon (`force_login`); accepted and ignored elsewhere.',
+      }),
     ),
     withBusinessScope: Type.Optional(
       Type.Boolean({ description: 'Accepted; ignored by the served platforms.' }),
     ),
     forceBrowserOAuth: Type.Optional(Type.Boolean({ description: 'Instagram only; accepted and ignored.' })),
-    tiktokForceLogin: Type.Optional(Type.Boolean({ description: 'Accepted; ignored.' })),
+    tiktokForceLogin: Type.Optional(
+      Type.Boolean({ description: 'TikTok: the same as `disableAutoLogin`; ignored elsewhere.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -105,6 +110,10 @@ export function socialAccountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox
           returnUrl: body.redirectUrl,
           returnUrlField: 'redirectUrl',
           options: optionsOf(module, body),
+          signInAgain:
+            body.disableAutoLogin === true ||
+            (module.hosted.signInAgainField !== undefined &&
+              (body as Record<string, unknown>)[module.hosted.signInAgainField] === true),
         });
         if (!started.ok) throw inHostedTerms(module, started.failure);
         return { url: started.value.connectUrl };
