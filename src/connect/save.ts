@@ -129,13 +129,7 @@ async function activateEach(
   now: Date,
 ): Promise<Account[]> {
   if (targets.length === 0) return [];
-  const selected = await trx
-    .selectFrom('accounts')
-    .selectAll()
-    .where('team_id', '=', grant.team_id)
-    .where('platform', '=', grant.platform)
-    .where('instance', '=', grant.instance)
-    .where('activation', '=', 'single')
+  const selected = await singleAccountsOf(trx, grant)
     .where(
       'external_id',
       'in',
@@ -195,14 +189,7 @@ async function activateSingle(
   targets: TargetRow[],
   now: Date,
 ): Promise<Account> {
-  let existing = await trx
-    .selectFrom('accounts')
-    .selectAll()
-    .where('team_id', '=', grant.team_id)
-    .where('platform', '=', grant.platform)
-    .where('instance', '=', grant.instance)
-    .where('activation', '=', 'single')
-    .executeTakeFirst();
+  let existing = await singleAccountsOf(trx, grant).executeTakeFirst();
   if (existing && existing.grant_id !== grant.id) {
     await replaceSingle(trx, c, existing);
     existing = undefined;
@@ -319,4 +306,15 @@ export function grantFields(grant: Grant, targetType: string) {
     username: grant.subject_username,
     avatar_url: grant.subject_avatar_url,
   };
+}
+
+/** The team's hosted (`single`) accounts on the grant's platform and instance: at most one. */
+function singleAccountsOf(trx: Transaction<Database>, grant: Grant) {
+  return trx
+    .selectFrom('accounts')
+    .selectAll()
+    .where('team_id', '=', grant.team_id)
+    .where('platform', '=', grant.platform)
+    .where('instance', '=', grant.instance)
+    .where('activation', '=', 'single');
 }
