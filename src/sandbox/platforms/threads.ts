@@ -14,7 +14,7 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthorizeCheck, registerAuthorize } from '../authorize.ts';
-import { redirectUriAllowed } from '../clients.ts';
+import { grantedTo, redirectUriAllowed } from '../clients.ts';
 import {
   type CodeFailure,
   grantFromCode,
@@ -287,8 +287,15 @@ async function exchangeCode(sandbox: Sandbox, params: Record<string, string>, re
     );
   }
   const pending = params.code ? sandbox.store.codes.get(params.code) : undefined;
-  const owner = pending?.platform === 'threads' ? sandbox.user(pending.userId) : undefined;
-  if (await answeredByScenario(sandbox, owner, reply, EXCHANGE_SCENARIO_BODIES)) return reply;
+  if (
+    await answeredByScenario(
+      sandbox,
+      pending && sandbox.user(pending.userId),
+      reply,
+      EXCHANGE_SCENARIO_BODIES,
+    )
+  )
+    return reply;
   const redeemed = redeemCode(sandbox, 'threads', {
     code: params.code,
     clientId: client.clientId,
@@ -461,7 +468,9 @@ function debugToken(
   if (!params.input_token) return graphError(reply, 'The parameter input_token is required', 100);
   const token = sandbox.store.accessTokens.get(params.input_token);
   const grant = token && sandbox.store.grants.get(token.grantId);
-  if (!token || !grant || grant.platform !== 'threads' || grant.clientId !== inspector.grant.clientId) {
+  // Only tokens of the inspecting app can be inspected.
+  const app = sandbox.client(inspector.grant.platform, inspector.grant.clientId);
+  if (!token || !grant || !app || !grantedTo(grant, app)) {
     return {
       data: {
         is_valid: false,
