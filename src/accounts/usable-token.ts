@@ -7,32 +7,30 @@ import { ApiError } from '../errors/catalog.ts';
 import { failure, type Result, success } from '../oauth/result.ts';
 import { type FreshToken, freshGrantToken } from '../refresh/refresh-grant.ts';
 import type { Runtime } from '../runtime.ts';
-import type { Account } from '../storage/schema.ts';
 import { targetTokenContext } from './tokens.ts';
+import type { JoinedAccount } from './views.ts';
 
-export async function usableToken(runtime: Runtime, account: Account): Promise<Result<FreshToken, ApiError>> {
-  if (account.paused)
-    return failure(new ApiError('ACCOUNT_PAUSED', 'The account is paused'));
+/** `account` as the account views read it (`accountsWithGrant`): its target's own token comes along. */
+export async function usableToken(
+  runtime: Runtime,
+  account: JoinedAccount,
+): Promise<Result<FreshToken, ApiError>> {
+  if (account.paused) return failure(new ApiError('ACCOUNT_PAUSED', 'The account is paused'));
   if (account.status !== 'active') {
     return failure(
       new ApiError('REAUTH_REQUIRED', 'The account needs to be reconnected', { status: account.status }),
     );
   }
-  const target = account.target_id
-    ? await runtime.db
-        .selectFrom('targets')
-        .selectAll()
-        .where('id', '=', account.target_id)
-        .executeTakeFirst()
-    : undefined;
-  if (target?.access_token_enc) {
+  if (account.target_token_enc) {
     // The target's own token is not refreshed; it lives as long as the grant it was made from.
-    if (target.access_expires_at && target.access_expires_at <= runtime.now()) {
+    if (account.target_expires_at && account.target_expires_at <= runtime.now()) {
       return failure(new ApiError('REAUTH_REQUIRED', 'The account’s token has expired'));
     }
+    // An account publishing to a target carries the target's natural key (`connect/save.ts` targetFields).
+    const key = { ...account, external_id: account.external_id! };
     return success({
-      accessToken: runtime.keyring.decrypt(target.access_token_enc, targetTokenContext(target)),
-      expiresAt: target.access_expires_at,
+      accessToken: runtime.keyring.decrypt(account.target_token_enc, targetTokenContext(key)),
+      expiresAt: account.target_expires_at,
     });
   }
   const fresh = await freshGrantToken(runtime, account.grant_id);
