@@ -7,10 +7,10 @@
  * meanwhile, it is committed only if the stored token is still the one that was used; otherwise the grant
  * is marked for re-authorization, and says why.
  */
+import { reconnectLink } from '../accounts/reconnect.ts';
 import { grantTokenContext, grantTokens } from '../accounts/tokens.ts';
 import { accountView } from '../accounts/views.ts';
 import { grantContext } from '../connect/platform-context.ts';
-import { startConnect } from '../connect/start.ts';
 import { emitEvent } from '../events/outbox.ts';
 import { failure, type OAuthFailure, type Result, success } from '../oauth/result.ts';
 import { refreshTokens } from '../oauth/token.ts';
@@ -339,7 +339,7 @@ export async function expireGrant(runtime: Runtime, grant: Grant): Promise<void>
 }
 
 /** A fresh link for the user to re-authorize this account (the same account resumes); null when none can be made. */
-async function reconnectLink(
+async function reconnectLinkForEvent(
   runtime: Runtime,
   account: { id: string; team_id: string; platform: string },
 ): Promise<{ reconnect_url: string; reconnect_expires_at: string } | null> {
@@ -349,12 +349,7 @@ async function reconnectLink(
     .where('id', '=', account.team_id)
     .executeTakeFirst();
   if (!team) return null;
-  const started = await startConnect(runtime, {
-    team,
-    platform: account.platform,
-    surface: 'headless',
-    reconnectAccountId: account.id,
-  });
+  const started = await reconnectLink(runtime, team, account.id, undefined);
   if (!started.ok) {
     runtime.logger.warn(
       { account: account.id, code: started.failure.code },
@@ -378,8 +373,8 @@ async function markNeedsReauth(runtime: Runtime, grant: Grant, reason: string): 
     .where('grant_id', '=', grant.id)
     .where('status', '=', 'active')
     .execute();
-  const links = new Map<string, Awaited<ReturnType<typeof reconnectLink>>>();
-  for (const account of active) links.set(account.id, await reconnectLink(runtime, account));
+  const links = new Map<string, Awaited<ReturnType<typeof reconnectLinkForEvent>>>();
+  for (const account of active) links.set(account.id, await reconnectLinkForEvent(runtime, account));
   await runtime.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('grants')
