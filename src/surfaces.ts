@@ -9,6 +9,7 @@ import { accountRoutes } from './http/routes/accounts.ts';
 import { connectRoutes } from './http/routes/connect.ts';
 import { hostedRoutes } from './http/routes/hosted/index.ts';
 import { oauthCallbackRoutes } from './http/routes/oauth-callback.ts';
+import { portalRoutes } from './http/routes/portal.ts';
 import { providerRoutes } from './http/routes/providers.ts';
 import type { OAuthClient } from './oauth/types.ts';
 import type { HostOverrides } from './outbound/host-overrides.ts';
@@ -22,7 +23,7 @@ export const SANDBOX_PREFIX = '/sandbox';
 
 export const surfaces = {
   api: [accountRoutes, connectRoutes, providerRoutes, hostedRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
-  public: [oauthCallbackRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
+  public: [oauthCallbackRoutes, portalRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
 
   /**
    * In sandbox mode the simulator is mounted on Portico's own port, and every platform host points at it.

@@ -21,6 +21,11 @@ export interface StartConnect {
   returnUrl?: string | undefined;
   /** The field name the caller used for the return URL, for error messages. */
   returnUrlField?: string;
+  /**
+   * The return URL is one of Portico's own pages (the hosted portal's return route), made by Portico, not
+   * sent by a caller: it is not held to the team's allowed origins, which list the app's origins.
+   */
+  returnsToPortico?: boolean;
   metadata?: Record<string, string> | undefined;
   /** The platform's option fields as the caller sent them. */
   options?: Record<string, unknown>;
@@ -54,7 +59,11 @@ export async function startConnect(
   try {
     returnUrl =
       input.returnUrl !== undefined
-        ? checkReturnUrl(input.returnUrl, team.allowed_origins, input.returnUrlField ?? 'return_url')
+        ? checkReturnUrl(
+            input.returnUrl,
+            input.returnsToPortico ? [new URL(runtime.config.publicUrl).origin] : team.allowed_origins,
+            input.returnUrlField ?? 'return_url',
+          )
         : undefined;
   } catch (error) {
     if (error instanceof ApiError) return failure(error);

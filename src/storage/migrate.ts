@@ -5,12 +5,16 @@ import * as foundation from './migrations/001-foundation.ts';
 import * as connect from './migrations/002-connect.ts';
 import * as coreV2 from './migrations/003-core-v2.ts';
 import * as teamAvatar from './migrations/004-team-avatar.ts';
+import * as webhooks from './migrations/005-webhooks.ts';
+import * as portal from './migrations/006-portal.ts';
 
 const steps: Record<string, { statements: string[] }> = {
   '001-foundation': foundation,
   '002-connect': connect,
   '003-core-v2': coreV2,
   '004-team-avatar': teamAvatar,
+  '005-webhooks': webhooks,
+  '006-portal': portal,
 };
 
 function asMigration(step: { statements: string[] }): Migration {

@@ -22,6 +22,8 @@ export interface TeamsTable {
   headless_connect: Generated<boolean>;
   /** The hosted product's team avatar; Portico only stores it. */
   avatar_url: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Origins allowed to frame the hosted portal page (CSP `frame-ancestors`); empty: none may. */
+  portal_frame_ancestors: ColumnType<string[], string | undefined, string>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -201,13 +203,81 @@ export interface AccountsTable {
 
 export interface EventsTable {
   id: string;
-  team_id: string;
+  /** Null for an event of no team (a `ping` to an organization-wide endpoint). */
+  team_id: string | null;
+  organization_id: string;
   type: string;
   payload: Json<Record<string, unknown>>;
+  /** Deliveries with the same key reach each endpoint in order (an account's id, a team's id). */
+  ordering_key: string;
+  /** The hosted product's `{type, data}` for this event; null when that product has no such event. */
+  hosted: Json<{ type: string; data: unknown } | null>;
+  created_at: CreatedAt;
+}
+
+export type PayloadStyle = 'portico' | 'hosted';
+
+export interface WebhookEndpointsTable {
+  id: string;
+  organization_id: string;
+  /** Null: every team of the organization (the only way to hear `team.created`). */
+  team_id: string | null;
+  url: string;
+  description: Generated<string>;
+  /** Event types to deliver, in the endpoint's style's names; empty means all. */
+  events: Json<string[]>;
+  payload_style: PayloadStyle;
+  enabled: Generated<boolean>;
+  /** Why it was turned off: `failing` when Portico did it, null when a person did (or it is on). */
+  disabled_reason: string | null;
+  /** The signing secret (`whsec_...`), encrypted; the previous one keeps signing until `previous_secret_until`. */
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_until: NullableTimestamp;
+  /** The first failed attempt since the last success; null while deliveries succeed. */
+  failing_since: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  seq: Generated<string>;
+  endpoint_id: string;
+  event_id: string;
+  ordering_key: string;
+  status: Generated<DeliveryStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_owner: string | null;
+  lease_until: NullableTimestamp;
+  last_attempt_at: NullableTimestamp;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_latency_ms: number | null;
+  /** The start of the receiver's last answer (a few hundred bytes), for the delivery log. */
+  last_response: string | null;
+  delivered_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+/** A hosted portal link (`create-portal-link`); the token itself is only in the link the app was given. */
+export interface PortalLinksTable {
+  id: string;
+  team_id: string;
+  /** SHA-256 of the link's token. */
+  token_hash: string;
+  /** The link's options as the app sent them, validated (`portal/links.ts`). */
+  settings: Json<Record<string, unknown>>;
+  expires_at: Timestamp;
   created_at: CreatedAt;
 }
 
 export interface Database {
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   organizations: OrganizationsTable;
   teams: TeamsTable;
   api_keys: ApiKeysTable;
@@ -219,6 +289,7 @@ export interface Database {
   targets: TargetsTable;
   accounts: AccountsTable;
   events: EventsTable;
+  portal_links: PortalLinksTable;
 }
 
 export type Team = Selectable<TeamsTable>;
@@ -227,5 +298,6 @@ export type ConnectSession = Selectable<ConnectSessionsTable>;
 export type Grant = Selectable<GrantsTable>;
 export type TargetRow = Selectable<TargetsTable>;
 export type Account = Selectable<AccountsTable>;
+export type PortalLink = Selectable<PortalLinksTable>;
 export type NewAccount = Insertable<AccountsTable>;
 export type AccountUpdate = Updateable<AccountsTable>;

@@ -6,6 +6,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Runtime } from '../../../runtime.ts';
+import { portalLinkRoutes } from './portal-link.ts';
 import { socialAccountRoutes } from './social-account.ts';
 import { hostedTeamRoutes } from './teams.ts';
 
@@ -14,6 +15,7 @@ export const HOSTED_PREFIX = '/api/v1';
 export function hostedRoutes(runtime: Runtime): FastifyPluginAsync {
   return async (app) => {
     await app.register(socialAccountRoutes(runtime), { prefix: HOSTED_PREFIX });
+    await app.register(portalLinkRoutes(runtime), { prefix: HOSTED_PREFIX });
     await app.register(hostedTeamRoutes(runtime), { prefix: HOSTED_PREFIX });
   };
 }

@@ -28,6 +28,31 @@ import {
 
 const TypeAndTeam = Type.Object({ type: TypeField, teamId: TeamIdField }, { additionalProperties: false });
 
+/** The platform fields of a connect, shared by `connect` and `create-portal-link`. */
+export const HostedConnectFields = {
+  serverUrl: Type.Optional(
+    Type.String({ maxLength: 2048, description: 'Mastodon: the user’s server (required there).' }),
+  ),
+  instagramConnectionMethod: Type.Optional(
+    Type.Union([Type.Literal('FACEBOOK'), Type.Literal('INSTAGRAM')], {
+      description: 'Instagram only; accepted and ignored until Instagram is served.',
+    }),
+  ),
+  disableAutoLogin: Type.Optional(
+    Type.Boolean({
+      description:
+        'Ask the platform for a new sign-in instead of the browser’s session: TikTok (`disable_auto_auth`) and Mastodon (`force_login`); accepted and ignored elsewhere.',
+    }),
+  ),
+  withBusinessScope: Type.Optional(
+    Type.Boolean({ description: 'Accepted; ignored by the served platforms.' }),
+  ),
+  forceBrowserOAuth: Type.Optional(Type.Boolean({ description: 'Instagram only; accepted and ignored.' })),
+  tiktokForceLogin: Type.Optional(
+    Type.Boolean({ description: 'TikTok: the same as `disableAutoLogin`; ignored elsewhere.' }),
+  ),
+};
+
 const ConnectBody = Type.Object(
   {
     type: TypeField,
@@ -37,33 +62,13 @@ const ConnectBody = Type.Object(
       description:
         'Where the user lands afterwards, with `?success=<platform>-callback` or `?error=<flag>` (docs/hosted-api.md).',
     }),
-    serverUrl: Type.Optional(
-      Type.String({ maxLength: 2048, description: 'Mastodon: the user’s server (required there).' }),
-    ),
-    instagramConnectionMethod: Type.Optional(
-      Type.Union([Type.Literal('FACEBOOK'), Type.Literal('INSTAGRAM')], {
-        description: 'Instagram only; accepted and ignored until Instagram is served.',
-      }),
-    ),
-    disableAutoLogin: Type.Optional(
-      Type.Boolean({
-        description:
-          'Ask the platform for a new sign-in instead of the browser’s session: TikTok (`disable_auto_auth`) and Mastodon (`force_login`); accepted and ignored elsewhere.',
-      }),
-    ),
-    withBusinessScope: Type.Optional(
-      Type.Boolean({ description: 'Accepted; ignored by the served platforms.' }),
-    ),
-    forceBrowserOAuth: Type.Optional(Type.Boolean({ description: 'Instagram only; accepted and ignored.' })),
-    tiktokForceLogin: Type.Optional(
-      Type.Boolean({ description: 'TikTok: the same as `disableAutoLogin`; ignored elsewhere.' }),
-    ),
+    ...HostedConnectFields,
   },
   { additionalProperties: false },
 );
 
 /** The platform options among the hosted connect fields (`serverUrl` is Mastodon's `server_url`). */
-function optionsOf(module: PlatformModule, body: Record<string, unknown>): Record<string, unknown> {
+export function optionsOf(module: PlatformModule, body: Record<string, unknown>): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   for (const [hosted, option] of Object.entries(module.hosted.options ?? {})) {
     if (body[hosted] !== undefined) options[option] = body[hosted];
@@ -71,8 +76,16 @@ function optionsOf(module: PlatformModule, body: Record<string, unknown>): Recor
   return options;
 }
 
+/** Whether the hosted connect fields ask for a new sign-in on this platform (`disableAutoLogin`, its own field). */
+export function signInAgainOf(module: PlatformModule, body: Record<string, unknown>): boolean {
+  return (
+    body.disableAutoLogin === true ||
+    (module.hosted.signInAgainField !== undefined && body[module.hosted.signInAgainField] === true)
+  );
+}
+
 /** An error naming a platform option names the hosted field the caller sent (`server_url` → `serverUrl`). */
-function inHostedTerms(module: PlatformModule, error: ApiError): ApiError {
+export function inHostedTerms(module: PlatformModule, error: ApiError): ApiError {
   const field = error.details?.field;
   const hosted = Object.entries(module.hosted.options ?? {}).find(([, option]) => option === field)?.[0];
   if (!hosted || typeof field !== 'string') return error;
@@ -110,10 +123,7 @@ export function socialAccountRoutes(runtime: Runtime): FastifyPluginAsyncTypebox
           returnUrl: body.redirectUrl,
           returnUrlField: 'redirectUrl',
           options: optionsOf(module, body),
-          signInAgain:
-            body.disableAutoLogin === true ||
-            (module.hosted.signInAgainField !== undefined &&
-              (body as Record<string, unknown>)[module.hosted.signInAgainField] === true),
+          signInAgain: signInAgainOf(module, body),
         });
         if (!started.ok) throw inHostedTerms(module, started.failure);
         return { url: started.value.connectUrl };
