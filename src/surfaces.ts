@@ -10,6 +10,7 @@ import { connectRoutes } from './http/routes/connect.ts';
 import { hostedRoutes } from './http/routes/hosted/index.ts';
 import { oauthCallbackRoutes } from './http/routes/oauth-callback.ts';
 import { portalRoutes } from './http/routes/portal.ts';
+import { portalSettingsRoutes } from './http/routes/portal-settings.ts';
 import { providerRoutes } from './http/routes/providers.ts';
 import type { OAuthClient } from './oauth/types.ts';
 import type { HostOverrides } from './outbound/host-overrides.ts';
@@ -17,12 +18,13 @@ import type { Runtime } from './runtime.ts';
 import { SANDBOX_CREDENTIALS, sandboxHostOverrides, sandboxPlugin } from './sandbox/index.ts';
 import { startHousekeeping } from './workers/housekeeping.ts';
 import { startRefreshWorker } from './workers/refresh.ts';
+import { startWebhookWorker } from './workers/webhooks.ts';
 import type { Worker } from './workers/worker.ts';
 
 export const SANDBOX_PREFIX = '/sandbox';
 
 export const surfaces = {
-  api: [accountRoutes, connectRoutes, providerRoutes, hostedRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
+  api: [accountRoutes, connectRoutes, providerRoutes, hostedRoutes, portalSettingsRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
   public: [oauthCallbackRoutes, portalRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
 
   /**
@@ -54,6 +56,6 @@ export const surfaces = {
   },
 
   workers(runtime: Runtime): Worker[] {
-    return [startHousekeeping(runtime), startRefreshWorker(runtime)];
+    return [startHousekeeping(runtime), startRefreshWorker(runtime), startWebhookWorker(runtime)];
   },
 };

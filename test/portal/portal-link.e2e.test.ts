@@ -1,0 +1,388 @@
+/**
+ * `POST /api/v1/social-account/create-portal-link` and the page its URL opens, over HTTP against a running
+ * Portico: every parameter and every validation error (the hosted product's 400 shape), the published SDK's
+ * `socialAccountCreatePortalLink`, expiry on the injected clock, languages, the page's headers, its forms'
+ * CSRF checks, and a whole connect through the page's forms ending at the app with its flags. The browser
+ * tests (`test/browser/portal.browser.test.ts`) drive the same page in Chromium.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { testClock } from '../accounts/support.ts';
+import { sdkFailure, sdkFor } from '../hosted/support.ts';
+import { followCallback } from '../support/connect-flow.ts';
+import { submitConsent } from '../support/consent.ts';
+import { startTestPortico, type TestPortico } from '../support/portico.ts';
+
+const PATH = '/api/v1/social-account/create-portal-link';
+const MINUTE = 60_000;
+
+describe('create-portal-link and the portal page', () => {
+  const clock = testClock();
+  const logLines: string[] = [];
+  let portico: TestPortico;
+
+  before(async () => {
+    portico = await startTestPortico('pglite', { PORTICO_LOG_LEVEL: 'info' }, { now: clock.now, logLines });
+  });
+  after(async () => {
+    await portico?.close();
+  });
+
+  async function create(body: Record<string, unknown>, key?: string | null) {
+    const res = await portico.api(PATH, {
+      method: 'POST',
+      json: { teamId: portico.teamId, redirectUrl: 'https://app.example.com/back', ...body },
+      ...(key !== undefined ? { key } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  }
+
+  async function link(body: Record<string, unknown>): Promise<string> {
+    const made = await create(body);
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    return made.body.url;
+  }
+
+  async function open(url: string, headers: Record<string, string> = {}) {
+    const res = await fetch(url, { headers, redirect: 'manual' });
+    return { status: res.status, headers: res.headers, html: await res.text() };
+  }
+
+  async function newTeam(name: string): Promise<string> {
+    const res = await portico.api('/api/v1/team/', { method: 'POST', json: { name } });
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { id: string }).id;
+  }
+
+  const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+  /** Posts one of the page's forms as the browser would (form-encoded, from Portico's origin). */
+  function post(url: string, action: string, fields: Record<string, string>, origin = portico.url) {
+    return fetch(`${url}/${action}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+      body: new URLSearchParams(fields),
+    });
+  }
+
+  describe('validation errors, in the hosted product’s shape', () => {
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['socialAccountTypes missing', { socialAccountTypes: undefined }, 'socialAccountTypes'],
+      ['socialAccountTypes empty', { socialAccountTypes: [] }, 'socialAccountTypes'],
+      ['an unknown type', { socialAccountTypes: ['TWITTER', 'MYSPACE'] }, 'socialAccountTypes.1'],
+      ['a type Portico does not serve yet', { socialAccountTypes: ['INSTAGRAM'] }, 'socialAccountTypes.0'],
+      ['redirectUrl missing', { redirectUrl: undefined }, 'redirectUrl'],
+      ['redirectUrl not http(s)', { redirectUrl: 'javascript:alert(1)' }, 'redirectUrl'],
+      ['redirectUrl with credentials', { redirectUrl: 'https://u:p@app.example.com/' }, 'redirectUrl'],
+      ['teamId malformed', { teamId: 'nope' }, 'teamId'],
+      ['logoUrl over http', { logoUrl: 'http://cdn.example.com/logo.png' }, 'logoUrl'],
+      ['logoUrl not a URL', { logoUrl: 'logo.png' }, 'logoUrl'],
+      ['userLogoUrl as data:', { userLogoUrl: 'data:image/png;base64,AAAA' }, 'userLogoUrl'],
+      ['userName empty', { userName: '' }, 'userName'],
+      ['userName too long', { userName: 'x'.repeat(101) }, 'userName'],
+      ['goBackButtonText too long', { goBackButtonText: 'x'.repeat(61) }, 'goBackButtonText'],
+      ['an unknown language', { language: 'xx' }, 'language'],
+      ['expiresIn under 5', { expiresIn: 4 }, 'expiresIn'],
+      ['expiresIn over 2880', { expiresIn: 2881 }, 'expiresIn'],
+      ['expiresIn not whole', { expiresIn: 7.5 }, 'expiresIn'],
+      ['maxSocialAccountsConnected 0', { maxSocialAccountsConnected: 0 }, 'maxSocialAccountsConnected'],
+      ['hidePoweredBy not a boolean', { hidePoweredBy: 'yes' }, 'hidePoweredBy'],
+      ['hideGoBackButton not a boolean', { hideGoBackButton: 1 }, 'hideGoBackButton'],
+      ['hideUserLogo not a boolean', { hideUserLogo: 'true' }, 'hideUserLogo'],
+      ['hideUserName not a boolean', { hideUserName: null }, 'hideUserName'],
+      ['hideLanguageSwitcher not a boolean', { hideLanguageSwitcher: 0 }, 'hideLanguageSwitcher'],
+      [
+        'showModalOnConnectSuccess not a boolean',
+        { showModalOnConnectSuccess: 'no' },
+        'showModalOnConnectSuccess',
+      ],
+      ['serverUrl not a server', { serverUrl: 'not a server' }, 'serverUrl'],
+      [
+        'instagramConnectionMethod unknown',
+        { instagramConnectionMethod: 'EMAIL' },
+        'instagramConnectionMethod',
+      ],
+      ['disableAutoLogin not a boolean', { disableAutoLogin: 'yes' }, 'disableAutoLogin'],
+      ['withBusinessScope not a boolean', { withBusinessScope: 'yes' }, 'withBusinessScope'],
+      ['forceBrowserOAuth not a boolean', { forceBrowserOAuth: 'yes' }, 'forceBrowserOAuth'],
+      ['tiktokForceLogin not a boolean', { tiktokForceLogin: 'yes' }, 'tiktokForceLogin'],
+      ['an unknown field', { colour: 'red' }, 'colour'],
+    ];
+    for (const [name, change, field] of cases) {
+      test(`${name}: 400 naming ${field}`, async () => {
+        const res = await create({ socialAccountTypes: ['TWITTER'], ...change });
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.equal(res.body.statusCode, 400);
+        assert.equal(res.body.error, 'VALIDATION_FAILED');
+        assert.ok(
+          res.body.issues.some((i: { path: string[] }) => i.path.join('.') === field),
+          JSON.stringify(res.body),
+        );
+        assert.match(res.body.message, new RegExp(field.replace('.', '\\.')));
+      });
+    }
+
+    test('an unknown type and an unknown language are named in the message', async () => {
+      const type = await create({ socialAccountTypes: ['MYSPACE'] });
+      assert.match(type.body.message, /"MYSPACE" is not a social-account type/);
+      const served = await create({ socialAccountTypes: ['INSTAGRAM'] });
+      assert.match(served.body.message, /"INSTAGRAM" is not served by this Portico yet/);
+      const language = await create({ socialAccountTypes: ['TWITTER'], language: 'klingon' });
+      assert.match(language.body.message, /"klingon" is not a portal language; languages: en, pl/);
+    });
+
+    test('a redirectUrl outside the team’s allowed origins is 400; Portico’s own page is still its return', async () => {
+      const team = await newTeam('Origins');
+      const patched = await portico.api(`/v1/teams/${team}`, {
+        method: 'PATCH',
+        json: { allowed_origins: ['https://app.example.com'] },
+      });
+      assert.equal(patched.status, 200);
+      const outside = await create({
+        teamId: team,
+        socialAccountTypes: ['TWITTER'],
+        redirectUrl: 'https://evil.example/',
+      });
+      assert.equal(outside.status, 400);
+      assert.deepEqual(outside.body.issues[0].path, ['redirectUrl']);
+      const url = await link({ teamId: team, socialAccountTypes: ['TWITTER'] });
+      const page = await open(url);
+      const started = await post(url, 'connect', { csrf: csrfOf(page.html), lang: 'en', type: 'TWITTER' });
+      assert.equal(started.status, 303);
+      assert.match(started.headers.get('location') ?? '', /\/sandbox\//, 'the connect starts');
+    });
+
+    test('no key is 401, a read-only key 403, another organization’s team 404', async () => {
+      assert.equal((await create({ socialAccountTypes: ['TWITTER'] }, null)).status, 401);
+      const readOnly = await portico.api('/v1/api-keys', {
+        method: 'POST',
+        json: { name: 'reader', scopes: ['social:read'] },
+      });
+      const reader = ((await readOnly.json()) as any).data.key;
+      assert.equal((await create({ socialAccountTypes: ['TWITTER'] }, reader)).status, 403);
+      const missing = await create({ socialAccountTypes: ['TWITTER'], teamId: `team_${'0'.repeat(26)}` });
+      assert.equal(missing.status, 404);
+    });
+  });
+
+  test('the SDK’s socialAccountCreatePortalLink: every option reaches the page', async () => {
+    const sdk = sdkFor(portico);
+    const { url } = await sdk.socialAccount.socialAccountCreatePortalLink({
+      requestBody: {
+        teamId: portico.teamId,
+        redirectUrl: 'https://app.example.com/settings?tab=social',
+        socialAccountTypes: ['TWITTER', 'FACEBOOK', 'MASTODON'],
+        logoUrl: 'https://cdn.example.com/brand/logo.svg?v=3',
+        userLogoUrl: 'http://localhost:5173/me.png',
+        userName: 'Ada <Lovelace>',
+        goBackButtonText: 'Back to Acme',
+        language: 'de',
+        expiresIn: 30,
+        serverUrl: 'mastodon.social',
+        disableAutoLogin: false,
+        withBusinessScope: true,
+        forceBrowserOAuth: false,
+        tiktokForceLogin: false,
+        instagramConnectionMethod: 'FACEBOOK',
+        showModalOnConnectSuccess: true,
+        maxSocialAccountsConnected: 5,
+      },
+    });
+    assert.match(url, new RegExp(`^${portico.url}/portal/ptl_[A-Za-z0-9_-]{43}$`));
+    const page = await open(url);
+    assert.equal(page.status, 200);
+    assert.match(page.html, /<html lang="de" dir="ltr">/);
+    assert.match(
+      page.html,
+      /<img class="logo" src="https:\/\/cdn\.example\.com\/brand\/logo\.svg\?v=3"[^>]*referrerpolicy="no-referrer"/,
+    );
+    assert.match(
+      page.html,
+      /<img src="http:\/\/localhost:5173\/me\.png" alt="" referrerpolicy="no-referrer">/,
+    );
+    assert.match(page.html, /<span>Ada &lt;Lovelace&gt;<\/span>/, 'the name, escaped');
+    assert.match(
+      page.html,
+      /id="go-back" href="https:\/\/app\.example\.com\/settings\?tab=social">Back to Acme</,
+    );
+    assert.match(page.html, /Powered by Portico|Portico/);
+    assert.match(page.html, /<select id="lang" name="lang"/);
+    assert.match(page.html, /X \(Twitter\)[\s\S]*Facebook[\s\S]*Mastodon/, 'in the order asked');
+    // serverUrl fixes the Mastodon server: the button connects at once instead of asking.
+    assert.doesNotMatch(page.html, /ask=MASTODON/);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    assert.match(
+      csp,
+      /img-src 'self' https:\/\/cdn\.example\.com\/brand\/logo\.svg http:\/\/localhost:5173\/me\.png;/,
+    );
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /default-src 'none'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(page.headers.get('cache-control'), 'no-store');
+  });
+
+  test('each hide flag hides its element', async () => {
+    const base = {
+      socialAccountTypes: ['TWITTER'],
+      userLogoUrl: 'https://cdn.example.com/me.png',
+      userName: 'Grace',
+    };
+    const shown = (await open(await link(base))).html;
+    for (const marker of ['id="go-back"', 'class="powered"', 'me.png', '<span>Grace</span>', 'id="lang"']) {
+      assert.ok(shown.includes(marker), marker);
+    }
+    const hidden: Array<[string, string]> = [
+      ['hideGoBackButton', 'id="go-back"'],
+      ['hidePoweredBy', 'class="powered"'],
+      ['hideUserLogo', 'me.png'],
+      ['hideUserName', '<span>Grace</span>'],
+      ['hideLanguageSwitcher', 'id="lang"'],
+    ];
+    for (const [flag, marker] of hidden) {
+      const html = (await open(await link({ ...base, [flag]: true }))).html;
+      assert.ok(!html.includes(marker), `${flag} hides ${marker}`);
+    }
+  });
+
+  test('the language: the switcher’s choice, else the link’s, else Accept-Language, else English', async () => {
+    const plain = await link({ socialAccountTypes: ['TWITTER'] });
+    assert.match((await open(plain)).html, /<html lang="en" dir="ltr">/);
+    assert.match(
+      (await open(plain, { 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.5' })).html,
+      /<html lang="fr"/,
+    );
+    assert.match(
+      (await open(plain, { 'accept-language': 'xx, he;q=0.4' })).html,
+      /<html lang="he" dir="rtl">/,
+    );
+    assert.match((await open(plain, { 'accept-language': 'xx' })).html, /<html lang="en"/);
+    const polish = await link({ socialAccountTypes: ['TWITTER'], language: 'pl' });
+    assert.match((await open(polish, { 'accept-language': 'fr' })).html, /<html lang="pl"/);
+    assert.match((await open(`${polish}?lang=ar`)).html, /<html lang="ar" dir="rtl">/);
+    assert.match((await open(`${polish}?lang=zz`)).html, /<html lang="pl"/, 'an unknown choice is ignored');
+  });
+
+  test('expiresIn: 10 minutes by default, then 410 with the way back; 5 and 2880 are the bounds', async () => {
+    const start = clock.now().getTime();
+    const byDefault = await link({ socialAccountTypes: ['TWITTER'], language: 'es' });
+    const shortest = await link({ socialAccountTypes: ['TWITTER'], expiresIn: 5 });
+    const longest = await link({ socialAccountTypes: ['TWITTER'], expiresIn: 2880, hideGoBackButton: true });
+    clock.advance(5 * MINUTE - 1);
+    assert.equal((await open(shortest)).status, 200);
+    clock.advance(1);
+    const gone = await open(shortest);
+    assert.equal(gone.status, 410);
+    assert.match(gone.html, /This link has expired/);
+    assert.match(gone.html, /id="go-back" href="https:\/\/app\.example\.com\/back"/);
+    clock.advance(5 * MINUTE - 1);
+    assert.equal((await open(byDefault)).status, 200);
+    clock.advance(1);
+    const expired = await open(byDefault);
+    assert.equal(expired.status, 410);
+    assert.match(expired.html, /<html lang="es"/, 'in the link’s language');
+    assert.match(expired.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    clock.advance(2880 * MINUTE - 10 * MINUTE - 1);
+    assert.equal((await open(longest)).status, 200);
+    clock.advance(1);
+    const longGone = await open(longest);
+    assert.equal(longGone.status, 410);
+    assert.doesNotMatch(longGone.html, /go-back/, 'hideGoBackButton holds on the expired page');
+    // Forms of an expired link are refused the same way.
+    const posted = await post(longest, 'connect', { csrf: 'x', type: 'TWITTER' });
+    assert.equal(posted.status, 410);
+    assert.ok(clock.now().getTime() > start);
+  });
+
+  test('an unknown link is a friendly 404 page in the browser’s language, with no way back to guess', async () => {
+    for (const token of ['ptl_nothere', 'nothing', `ptl_${'a'.repeat(43)}`]) {
+      const page = await open(`${portico.url}/portal/${token}`, { 'accept-language': 'it' });
+      assert.equal(page.status, 404);
+      assert.match(page.html, /<html lang="it"/);
+      assert.doesNotMatch(page.html, /go-back/);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    }
+  });
+
+  test('a form without the page’s token, or posted from another site, changes nothing', async () => {
+    const url = await link({ socialAccountTypes: ['TWITTER'] });
+    const { html } = await open(url);
+    const csrf = csrfOf(html);
+    assert.ok(csrf.length > 20);
+    for (const [fields, origin] of [
+      [{ type: 'TWITTER', lang: 'en' }, portico.url],
+      [{ type: 'TWITTER', lang: 'en', csrf: `${csrf}x` }, portico.url],
+      [{ type: 'TWITTER', lang: 'en', csrf }, 'https://evil.example'],
+    ] as const) {
+      const res = await post(url, 'connect', fields, origin);
+      assert.equal(res.status, 303);
+      assert.match(res.headers.get('location') ?? '', /notice=staleForm/);
+    }
+    const stale = await open(`${url}?notice=staleForm`);
+    assert.match(stale.html, /role="alert">This page was open for a long time/);
+    // Another link's token does not work here either.
+    const other = await link({ socialAccountTypes: ['TWITTER'] });
+    const res = await post(other, 'connect', { type: 'TWITTER', lang: 'en', csrf });
+    assert.match(res.headers.get('location') ?? '', /notice=staleForm/);
+  });
+
+  test('frame-ancestors follows the team’s portal setting (PUT /v1/teams/{id}/portal), none by default', async () => {
+    const team = await newTeam('Framed');
+    const read = await portico.api(`/v1/teams/${team}/portal`);
+    assert.deepEqual(((await read.json()) as any).data, { frame_ancestors: [] });
+    const bad = await portico.api(`/v1/teams/${team}/portal`, {
+      method: 'PUT',
+      json: { frame_ancestors: ["'self' https://x"] },
+    });
+    assert.equal(bad.status, 422);
+    const set = await portico.api(`/v1/teams/${team}/portal`, {
+      method: 'PUT',
+      json: { frame_ancestors: ['https://app.example.com/some/path'] },
+    });
+    assert.equal(set.status, 200);
+    assert.deepEqual(((await set.json()) as any).data, { frame_ancestors: ['https://app.example.com'] });
+    const page = await open(await link({ teamId: team, socialAccountTypes: ['TWITTER'] }));
+    assert.match(
+      page.headers.get('content-security-policy') ?? '',
+      /frame-ancestors https:\/\/app\.example\.com;/,
+    );
+  });
+
+  test('a connect through the page’s forms lands on redirectUrl with the hosted flag and its own query', async () => {
+    const team = await newTeam('Forms');
+    const url = await link({
+      teamId: team,
+      socialAccountTypes: ['TWITTER'],
+      redirectUrl: 'https://app.example.com/back?tab=social',
+    });
+    const { html } = await open(url);
+    const started = await post(url, 'connect', { csrf: csrfOf(html), lang: 'sv', type: 'TWITTER' });
+    assert.equal(started.status, 303);
+    const callback = await submitConsent(started.headers.get('location')!, {});
+    const { location } = await followCallback(callback);
+    assert.ok(location);
+    assert.equal(location.pathname, new URL(url).pathname + '/return');
+    assert.equal(location.searchParams.get('lang'), 'sv', 'the language survives the round trip');
+    const back = await fetch(location, { redirect: 'manual' });
+    assert.equal(back.status, 303);
+    assert.equal(
+      back.headers.get('location'),
+      'https://app.example.com/back?tab=social&success=twitter-callback',
+    );
+    const after = await open(url);
+    assert.match(after.html, /Connected as Ada Lovelace/);
+    assert.match(after.html, /1 account connected/);
+  });
+
+  test('the link’s token never reaches the logs', async () => {
+    const url = await link({ socialAccountTypes: ['TWITTER'] });
+    await open(url);
+    await open(`${url}/return?success=twitter-callback`);
+    const token = new URL(url).pathname.split('/')[2]!;
+    const logs = logLines.join('');
+    assert.ok(logs.includes('/portal/ptl_[redacted]'), 'the page’s requests are logged, redacted');
+    assert.ok(!logs.includes(token));
+  });
+});
