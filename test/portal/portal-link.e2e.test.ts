@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testClock } from '../accounts/support.ts';
-import { sdkFailure, sdkFor } from '../hosted/support.ts';
+import { sdkFor } from '../hosted/support.ts';
 import { followCallback } from '../support/connect-flow.ts';
 import { submitConsent } from '../support/consent.ts';
 import { startTestPortico, type TestPortico } from '../support/portico.ts';
@@ -363,7 +363,7 @@ describe('create-portal-link and the portal page', () => {
     const callback = await submitConsent(started.headers.get('location')!, {});
     const { location } = await followCallback(callback);
     assert.ok(location);
-    assert.equal(location.pathname, new URL(url).pathname + '/return');
+    assert.equal(location.pathname, `${new URL(url).pathname}/return`);
     assert.equal(location.searchParams.get('lang'), 'sv', 'the language survives the round trip');
     const back = await fetch(location, { redirect: 'manual' });
     assert.equal(back.status, 303);
