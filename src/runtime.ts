@@ -9,8 +9,10 @@ import { type KeyRing, loadOrCreateKeyFile, parseKeyRing } from './crypto/keyrin
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createOutbound, type Outbound } from './outbound/client.ts';
 import { type HostOverrides, parseHostOverrides } from './outbound/host-overrides.ts';
+import { type Resolver, systemResolver } from './outbound/public-address.ts';
 import { type Db, openStorage, type Storage, type StorageTarget } from './storage/db.ts';
 import { migrate } from './storage/migrate.ts';
+import { queueStats } from './webhooks/deliver.ts';
 
 export interface Runtime {
   config: Config;
@@ -25,6 +27,8 @@ export interface Runtime {
   now: () => Date;
   /** The simulator's OAuth apps, per platform, in sandbox mode; empty in live mode. */
   sandboxApps: Readonly<Record<string, OAuthClient>>;
+  /** DNS for addresses Portico checks before calling a host a caller named (webhook endpoints). */
+  resolve: Resolver;
 }
 
 export interface RuntimeOptions {
@@ -35,6 +39,8 @@ export interface RuntimeOptions {
   now?: () => Date;
   /** The simulator's OAuth apps (sandbox mode). */
   sandboxApps?: Readonly<Record<string, OAuthClient>>;
+  /** DNS stand-in (tests name hosts that resolve where they choose). */
+  resolve?: Resolver;
 }
 
 export function storageTarget(config: Config): StorageTarget {
@@ -65,7 +71,7 @@ export async function createRuntime(
     if (!options.storage) await storage.close();
     throw error;
   }
-  return {
+  const runtime: Runtime = {
     config,
     storage,
     db: storage.db,
@@ -81,7 +87,10 @@ export async function createRuntime(
     metrics: createMetrics(),
     now: options.now ?? (() => new Date()),
     sandboxApps: options.sandboxApps ?? {},
+    resolve: options.resolve ?? systemResolver,
   };
+  runtime.metrics.webhookQueue.read = () => queueStats(runtime);
+  return runtime;
 }
 
 async function loadKeyFile(config: Config, logger: Logger): Promise<KeyRing> {

@@ -12,6 +12,7 @@ import { oauthCallbackRoutes } from './http/routes/oauth-callback.ts';
 import { portalRoutes } from './http/routes/portal.ts';
 import { portalSettingsRoutes } from './http/routes/portal-settings.ts';
 import { providerRoutes } from './http/routes/providers.ts';
+import { webhookRoutes } from './http/routes/webhooks.ts';
 import type { OAuthClient } from './oauth/types.ts';
 import type { HostOverrides } from './outbound/host-overrides.ts';
 import type { Runtime } from './runtime.ts';
@@ -24,7 +25,14 @@ import type { Worker } from './workers/worker.ts';
 export const SANDBOX_PREFIX = '/sandbox';
 
 export const surfaces = {
-  api: [accountRoutes, connectRoutes, providerRoutes, hostedRoutes, portalSettingsRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
+  api: [
+    accountRoutes,
+    connectRoutes,
+    providerRoutes,
+    webhookRoutes,
+    hostedRoutes,
+    portalSettingsRoutes,
+  ] as Array<(runtime: Runtime) => FastifyPluginAsync>,
   public: [oauthCallbackRoutes, portalRoutes] as Array<(runtime: Runtime) => FastifyPluginAsync>,
 
   /**

@@ -6,13 +6,15 @@
 import { grantContext } from '../connect/platform-context.ts';
 import { grantFields, isHeadlessAccount, targetFields } from '../connect/save.ts';
 import { ApiError } from '../errors/catalog.ts';
+import { emitEvent } from '../events/outbox.ts';
 import { failure, type Result, success } from '../oauth/result.ts';
 import { PlatformError } from '../platforms/api.ts';
 import { findPlatform } from '../platforms/registry.ts';
 import { freshGrantToken } from '../refresh/refresh-grant.ts';
 import type { Runtime } from '../runtime.ts';
-import type { Account, TargetRow } from '../storage/schema.ts';
+import type { Account, AccountUpdate, Grant, TargetRow } from '../storage/schema.ts';
 import { availableTargets, syncTargets } from './targets.ts';
+import { accountView } from './views.ts';
 
 /** Asks the platform for the grant's targets again and stores what it says; gone ones are marked. */
 export async function relistTargets(
@@ -72,13 +74,12 @@ export async function selectTarget(
     .executeTakeFirstOrThrow();
   const now = runtime.now();
   if (externalId === null) {
-    const cleared = await runtime.db
-      .updateTable('accounts')
-      .set({ ...grantFields(grant, account.target_type), updated_at: now })
-      .where('id', '=', account.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return success(cleared);
+    return success(
+      await saveSelection(runtime, account, grant, {
+        ...grantFields(grant, account.target_type),
+        updated_at: now,
+      }),
+    );
   }
   const target = (await availableTargets(runtime.db, grant.id)).find((t) => t.external_id === externalId);
   if (!target) {
@@ -97,13 +98,40 @@ export async function selectTarget(
       }),
     );
   }
-  const selected = await runtime.db
-    .updateTable('accounts')
-    .set({ ...targetFields(grant, target), status: 'active', updated_at: now })
-    .where('id', '=', account.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return success(selected);
+  return success(
+    await saveSelection(
+      runtime,
+      account,
+      grant,
+      { ...targetFields(grant, target), status: 'active', updated_at: now },
+      target,
+    ),
+  );
+}
+
+/** Stores a selection; a changed one emits `account.updated` in the same transaction. */
+function saveSelection(
+  runtime: Runtime,
+  account: Account,
+  grant: Grant,
+  changes: AccountUpdate,
+  target?: TargetRow,
+): Promise<Account> {
+  return runtime.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('accounts')
+      .set(changes)
+      .where('id', '=', account.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (row.external_id !== account.external_id) {
+      await emitEvent(trx, row.team_id, 'account.updated', {
+        account: accountView(row, grant, target),
+        change: row.external_id ? 'channel_selected' : 'channel_unselected',
+      });
+    }
+    return row;
+  });
 }
 
 /**

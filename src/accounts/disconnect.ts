@@ -4,6 +4,7 @@
  * target's own token, and the grant with its tokens once no account needs it, are deleted, and
  * `account.disconnected` is emitted, in one transaction. Connecting again makes a new account.
  */
+import { renderHosted } from '../events/hosted.ts';
 import { emitEvent } from '../events/outbox.ts';
 import type { Runtime } from '../runtime.ts';
 import { revokeGrant } from './revoke.ts';
@@ -54,6 +55,8 @@ export async function disconnectAccount(
     }
   }
   const gone = await runtime.db.transaction().execute(async (trx) => {
+    // The hosted product's view of the account is made while it still exists.
+    const hosted = await renderHosted(trx, 'account.disconnected', { account: view });
     const deleted = await trx
       .deleteFrom('accounts')
       .where('id', '=', row.id)
@@ -76,10 +79,13 @@ export async function disconnectAccount(
         not(exists(selectFrom('accounts').select('id').where('grant_id', '=', row.grant_id))),
       )
       .execute();
-    await emitEvent(trx, teamId, 'account.disconnected', {
-      account: view,
-      platform_revoke: revoke,
-    });
+    await emitEvent(
+      trx,
+      teamId,
+      'account.disconnected',
+      { account: view, platform_revoke: revoke },
+      { hosted },
+    );
     return true;
   });
   return gone ? { revoke } : undefined;

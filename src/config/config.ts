@@ -68,6 +68,25 @@ export interface Config {
     /** `account.token_expiring` is sent this many days before a token that cannot be refreshed expires. @default 7 */
     expiringDays: number;
   };
+  webhooks: {
+    /**
+     * Deliver to hosts on loopback, private, link-local or cloud-metadata addresses (checked on the address
+     * each delivery connects to). For tests and private networks only. @default false
+     */
+    allowPrivate: boolean;
+    /** Accept `http://` endpoint URLs. @default true in sandbox mode, false in live mode */
+    allowHttp: boolean;
+    /** Per delivery attempt, connect to last byte. @default 15000 */
+    timeoutMs: number;
+    /** The waits between attempts, in order; after the last one the delivery fails. @default 30s,2m,10m,1h,3h,6h,12h,24h,24h (about three days) */
+    retrySchedule: number[];
+    /** An endpoint whose deliveries have all failed for this long is disabled. @default 5 days */
+    disableAfterMs: number;
+    /** How often a worker looks for due deliveries. @default 250 */
+    pollMs: number;
+    /** Deliveries one worker claims at a time. @default 50 */
+    batchSize: number;
+  };
   /** Behind a reverse proxy that sets `X-Forwarded-For`. @default false */
   trustProxy: boolean;
   /** Platform OAuth apps from the environment: `PORTICO_<PLATFORM>_CLIENT_ID` / `_CLIENT_SECRET`. */
@@ -131,6 +150,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       backoffBaseMs: integer(env, 'PORTICO_REFRESH_BACKOFF_BASE_MS', 30_000, 100, 3_600_000),
       backoffMaxMs: integer(env, 'PORTICO_REFRESH_BACKOFF_MAX_MS', 3_600_000, 1000, 86_400_000),
       expiringDays: integer(env, 'PORTICO_TOKEN_EXPIRING_DAYS', 7, 1, 365),
+    },
+    webhooks: {
+      allowPrivate: boolean(env, 'PORTICO_WEBHOOKS_ALLOW_PRIVATE', false),
+      allowHttp: boolean(env, 'PORTICO_WEBHOOKS_ALLOW_HTTP', optional(env, 'PORTICO_MODE') !== 'live'),
+      timeoutMs: integer(env, 'PORTICO_WEBHOOKS_TIMEOUT_MS', 15_000, 100, 120_000),
+      retrySchedule: durations(env, 'PORTICO_WEBHOOKS_RETRY_SCHEDULE', '30s,2m,10m,1h,3h,6h,12h,24h,24h'),
+      disableAfterMs: durations(env, 'PORTICO_WEBHOOKS_DISABLE_AFTER', '5d')[0]!,
+      pollMs: integer(env, 'PORTICO_WEBHOOKS_POLL_MS', 250, 10, 60_000),
+      batchSize: integer(env, 'PORTICO_WEBHOOKS_BATCH_SIZE', 50, 1, 1000),
     },
     trustProxy: boolean(env, 'PORTICO_TRUST_PROXY', false),
     env: Object.freeze({ ...env }),
@@ -216,4 +244,19 @@ function httpUrl(env: Record<string, string | undefined>, name: string, fallback
   }
   if (url.search || url.hash) throw new ConfigError(name, 'must not have a query string or fragment');
   return url.href.replace(/\/+$/, '');
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A comma-separated list of durations (`500ms`, `30s`, `2m`, `1h`, `3d`), in milliseconds. */
+function durations(env: Record<string, string | undefined>, name: string, fallback: string): number[] {
+  const raw = optional(env, name) ?? fallback;
+  const parts = raw.split(',').map((part) => /^\s*(\d+)(ms|s|m|h|d)\s*$/.exec(part));
+  if (parts.length > 30 || parts.some((m) => !m || Number(m[1]) === 0)) {
+    throw new ConfigError(
+      name,
+      `must be durations like 30s, 2m, 1h or 3d, comma-separated, none zero (got "${raw}")`,
+    );
+  }
+  return parts.map((m) => Number(m![1]) * UNIT_MS[m![2] as keyof typeof UNIT_MS]);
 }

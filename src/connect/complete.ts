@@ -4,6 +4,7 @@
  * (code exchange, granted scopes, identity, targets), check a reconnect is the same user, and save.
  * Every expected failure comes back as an outcome value.
  */
+import { emitEvent } from '../events/outbox.ts';
 import type { AccountView } from '../accounts/views.ts';
 import { type ConnectErrorCode, connectErrors } from '../errors/catalog.ts';
 import { findPlatform } from '../platforms/registry.ts';
@@ -137,12 +138,21 @@ async function claim(runtime: Runtime, session: ConnectSession): Promise<Connect
     .executeTakeFirst();
 }
 
+/** The session ends failed, and the app hears `connect.failed` (with its own metadata) in the same step. */
 async function fail(runtime: Runtime, session: ConnectSession, f: Failure) {
-  await runtime.db
-    .updateTable('connect_sessions')
-    .set({ status: 'failed', error_code: f.code, error_message: f.message, completed_at: runtime.now() })
-    .where('id', '=', session.id)
-    .execute();
+  await runtime.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('connect_sessions')
+      .set({ status: 'failed', error_code: f.code, error_message: f.message, completed_at: runtime.now() })
+      .where('id', '=', session.id)
+      .execute();
+    await emitEvent(trx, session.team_id, 'connect.failed', {
+      connect_session_id: session.id,
+      platform: session.platform,
+      error: { code: f.code, message: f.message },
+      metadata: session.metadata,
+    });
+  });
 }
 
 async function markExpired(runtime: Runtime, session: ConnectSession) {

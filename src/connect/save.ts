@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { syncTargets } from '../accounts/targets.ts';
 import { grantTokenContext } from '../accounts/tokens.ts';
 import { type AccountView, accountView } from '../accounts/views.ts';
+import { renderHosted } from '../events/hosted.ts';
 import { emitEvent } from '../events/outbox.ts';
 import type { Authorized, PlatformModule } from '../platforms/types.ts';
 import { nextRefreshAt, schedulePolicy } from '../refresh/schedule.ts';
@@ -243,6 +244,9 @@ async function replaceSingle(trx: Transaction<Database>, c: Connection, old: Acc
     .selectAll()
     .where('id', '=', old.grant_id)
     .executeTakeFirstOrThrow();
+  const view = accountView(old, oldGrant);
+  // The hosted product's view of the old account is made while it still exists.
+  const hosted = await renderHosted(trx, 'account.disconnected', { account: view });
   await trx.deleteFrom('accounts').where('id', '=', old.id).execute();
   await trx
     .deleteFrom('grants')
@@ -251,11 +255,17 @@ async function replaceSingle(trx: Transaction<Database>, c: Connection, old: Acc
       not(exists(selectFrom('accounts').select('id').where('grant_id', '=', oldGrant.id))),
     )
     .execute();
-  await emitEvent(trx, old.team_id, 'account.disconnected', {
-    account: accountView(old, oldGrant),
-    platform_revoke: { status: 'skipped', reason: 'replaced by another platform user' },
-    connect_session_id: c.session.id,
-  });
+  await emitEvent(
+    trx,
+    old.team_id,
+    'account.disconnected',
+    {
+      account: view,
+      platform_revoke: { status: 'skipped', reason: 'replaced by another platform user' },
+      connect_session_id: c.session.id,
+    },
+    { hosted },
+  );
 }
 
 /** Whether the team has the target as a headless (`each`) account already. */

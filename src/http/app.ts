@@ -25,6 +25,7 @@ import { HostedErrorSchema, SocialAccountSchema } from './routes/hosted/common.t
 import { type HomeOptions, homeRoutes } from './routes/home.ts';
 import { TeamSchema, teamRoutes } from './routes/teams.ts';
 import { schemaController } from './validation.ts';
+import { openApiWebhooks } from '../events/catalog.ts';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -95,6 +96,7 @@ export async function buildApp(runtime: Runtime, parts: Partial<AppParts> = {}):
         },
       },
       security: [{ bearer: [] }, { apiKey: [] }],
+      webhooks: openApiWebhooks(),
     },
     // Only tagged routes are the API; the sandbox simulator and operations endpoints stay out.
     hideUntagged: true,

@@ -1,11 +1,17 @@
 /** Prometheus metrics. One registry per runtime, so several Portico instances in one process (tests) never collide. */
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
   connects: Counter<'platform' | 'outcome'>;
   refreshes: Counter<'platform' | 'outcome'>;
+  /** Webhook attempts by outcome: delivered, retrying (failed, tried again later), failed (out of attempts). */
+  webhookDeliveries: Counter<'outcome'>;
+  /** From an event's creation to its successful delivery. */
+  webhookDelay: Histogram;
+  /** Read at each scrape: pending deliveries and the age of the oldest (set by the runtime, which has the database). */
+  webhookQueue: { read?: () => Promise<{ depth: number; oldestSeconds: number }> };
   http: {
     duration: Histogram<'method' | 'route' | 'status'>;
     requests: Counter<'method' | 'route' | 'status'>;
@@ -40,7 +46,52 @@ export function createMetrics(): Metrics {
     labelNames: ['platform', 'outcome'],
     registers: [registry],
   });
-  return { registry, connects, refreshes, http: { duration, requests } };
+  const webhookDeliveries = new Counter({
+    name: 'portico_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome (delivered, retrying, failed)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const webhookDelay = new Histogram({
+    name: 'portico_webhook_delivery_delay_seconds',
+    help: 'Time from an event to its successful delivery',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60, 600, 3600, 86400],
+    registers: [registry],
+  });
+  const webhookQueue: Metrics['webhookQueue'] = {};
+  // One read per scrape serves both gauges.
+  let reading: Promise<{ depth: number; oldestSeconds: number }> | undefined;
+  const queueReading = () => {
+    reading ??= (webhookQueue.read?.() ?? Promise.resolve({ depth: 0, oldestSeconds: 0 })).finally(() => {
+      reading = undefined;
+    });
+    return reading;
+  };
+  new Gauge({
+    name: 'portico_webhook_queue_depth',
+    help: 'Webhook deliveries waiting to be sent (pending)',
+    registers: [registry],
+    async collect() {
+      this.set((await queueReading()).depth);
+    },
+  });
+  new Gauge({
+    name: 'portico_webhook_oldest_pending_seconds',
+    help: 'Age of the oldest webhook delivery still waiting to be sent',
+    registers: [registry],
+    async collect() {
+      this.set((await queueReading()).oldestSeconds);
+    },
+  });
+  return {
+    registry,
+    connects,
+    refreshes,
+    webhookDeliveries,
+    webhookDelay,
+    webhookQueue,
+    http: { duration, requests },
+  };
 }
 
 export function installMetrics(app: FastifyInstance, metrics: Metrics): void {

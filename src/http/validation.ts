@@ -15,7 +15,13 @@ import { type TString, Type } from 'typebox';
 import { idPattern, isId } from '../storage/ids.ts';
 
 /** What a path or field can name by id: the prefix its ids carry. */
-export const ID_PREFIXES = { team: 'team', api_key: 'key', account: 'acc' } as const;
+export const ID_PREFIXES = {
+  team: 'team',
+  api_key: 'key',
+  account: 'acc',
+  webhook: 'whk',
+  delivery: 'dlv',
+} as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
 /** The keyword `IdParam` puts on its schema; its errors are 404, not 422 (see `http/errors.ts`). */

@@ -276,8 +276,6 @@ export interface PortalLinksTable {
 }
 
 export interface Database {
-  webhook_endpoints: WebhookEndpointsTable;
-  webhook_deliveries: WebhookDeliveriesTable;
   organizations: OrganizationsTable;
   teams: TeamsTable;
   api_keys: ApiKeysTable;
@@ -290,6 +288,8 @@ export interface Database {
   accounts: AccountsTable;
   events: EventsTable;
   portal_links: PortalLinksTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type Team = Selectable<TeamsTable>;
@@ -299,5 +299,7 @@ export type Grant = Selectable<GrantsTable>;
 export type TargetRow = Selectable<TargetsTable>;
 export type Account = Selectable<AccountsTable>;
 export type PortalLink = Selectable<PortalLinksTable>;
+export type WebhookEndpoint = Selectable<WebhookEndpointsTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
 export type NewAccount = Insertable<AccountsTable>;
 export type AccountUpdate = Updateable<AccountsTable>;

@@ -1,4 +1,8 @@
-/** Teams: the `teamId` of the hosted-portal API and the workspace of the headless API. */
+/**
+ * Teams: the `teamId` of the hosted-portal API and the workspace of the headless API. Creating, changing
+ * and deleting one emits `team.created|updated|deleted` in the same transaction.
+ */
+import { emitEvent } from '../events/outbox.ts';
 import type { Db } from '../storage/db.ts';
 import { isId, newId } from '../storage/ids.ts';
 import { pageOf } from '../storage/paging.ts';
@@ -22,20 +26,29 @@ export interface TeamChanges {
 
 export async function createTeam(db: Db, organizationId: string, input: TeamChanges & { name: string }) {
   const now = new Date();
-  const row = await db
-    .insertInto('teams')
-    .values({
-      id: newId('team'),
-      organization_id: organizationId,
-      name: input.name,
-      avatar_url: input.avatar_url ?? null,
-      allowed_origins: JSON.stringify(input.allowed_origins ?? []),
-      headless_connect: input.headless_connect ?? true,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return teamView(row);
+  return inTransaction(db, async (trx) => {
+    const row = await trx
+      .insertInto('teams')
+      .values({
+        id: newId('team'),
+        organization_id: organizationId,
+        name: input.name,
+        avatar_url: input.avatar_url ?? null,
+        allowed_origins: JSON.stringify(input.allowed_origins ?? []),
+        headless_connect: input.headless_connect ?? true,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const view = teamView(row);
+    await emitEvent(trx, row.id, 'team.created', { team: view });
+    return view;
+  });
+}
+
+/** Runs `work` in a transaction: the caller's when it is in one, else a new one. */
+function inTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
 }
 
 /** Teams an API key may see: all of its organization's, or just the one it is limited to. */
@@ -80,22 +93,27 @@ export async function defaultTeam(db: Db, organizationId: string): Promise<Team 
 
 export async function updateTeam(db: Db, scope: TeamScope, id: string, changes: TeamChanges) {
   if (scope.teamId && scope.teamId !== id) return undefined;
-  const row = await db
-    .updateTable('teams')
-    .set({
-      ...(changes.name !== undefined ? { name: changes.name } : {}),
-      ...(changes.avatar_url !== undefined ? { avatar_url: changes.avatar_url } : {}),
-      ...(changes.allowed_origins !== undefined
-        ? { allowed_origins: JSON.stringify(changes.allowed_origins) }
-        : {}),
-      ...(changes.headless_connect !== undefined ? { headless_connect: changes.headless_connect } : {}),
-      updated_at: new Date(),
-    })
-    .where('id', '=', id)
-    .where('organization_id', '=', scope.organizationId)
-    .returningAll()
-    .executeTakeFirst();
-  return row && teamView(row);
+  return inTransaction(db, async (trx) => {
+    const row = await trx
+      .updateTable('teams')
+      .set({
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.avatar_url !== undefined ? { avatar_url: changes.avatar_url } : {}),
+        ...(changes.allowed_origins !== undefined
+          ? { allowed_origins: JSON.stringify(changes.allowed_origins) }
+          : {}),
+        ...(changes.headless_connect !== undefined ? { headless_connect: changes.headless_connect } : {}),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .where('organization_id', '=', scope.organizationId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const view = teamView(row);
+    await emitEvent(trx, row.id, 'team.updated', { team: view });
+    return view;
+  });
 }
 
 /** The hosted product's team list: by creation, `offset`/`limit`, names containing `search`, and the total. */
@@ -121,14 +139,25 @@ export async function findOrganization(db: Db, id: string) {
   return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-/** Deletes a team and, by cascade, everything in it (accounts, grants, sessions, team-limited keys). */
+/**
+ * Deletes a team and, by cascade, everything in it (accounts, grants, sessions, team-limited keys, its own
+ * webhook endpoints). `team.deleted` is emitted first, while the team still names its organization; its
+ * organization-wide endpoints receive it.
+ */
 export async function deleteTeam(db: Db, organizationId: string, id: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom('teams')
-    .where('id', '=', id)
-    .where('organization_id', '=', organizationId)
-    .executeTakeFirst();
-  return result.numDeletedRows > 0n;
+  return inTransaction(db, async (trx) => {
+    const team = await trx
+      .selectFrom('teams')
+      .selectAll()
+      .where('id', '=', id)
+      .where('organization_id', '=', organizationId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!team) return false;
+    await emitEvent(trx, team.id, 'team.deleted', { team: teamView(team) });
+    await trx.deleteFrom('teams').where('id', '=', id).execute();
+    return true;
+  });
 }
 
 export function teamView(row: Team): TeamView {
@@ -139,5 +168,19 @@ export function teamView(row: Team): TeamView {
     headless_connect: row.headless_connect,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
+  };
+}
+
+/** The hosted product's team object (its API's and its webhooks' `data`). */
+export function hostedTeamView(team: Team) {
+  return {
+    id: team.id,
+    name: team.name,
+    avatarUrl: team.avatar_url,
+    organizationId: team.organization_id,
+    createdById: '',
+    createdAt: team.created_at.toISOString(),
+    updatedAt: team.updated_at.toISOString(),
+    deletedAt: null,
   };
 }

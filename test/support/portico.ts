@@ -9,6 +9,7 @@ import { generateKeySpec } from '../../src/crypto/keyring.ts';
 import { createLogger } from '../../src/http/logging.ts';
 import { type RunningPortico, startPortico } from '../../src/server.ts';
 import { type Backend, openTestStorage } from './storage.ts';
+import type { Resolver } from '../../src/outbound/public-address.ts';
 
 export interface TestPortico extends RunningPortico {
   /** The first-run admin key. */
@@ -34,6 +35,8 @@ export async function startTestPortico(
   env: Record<string, string> = {},
   options: {
     now?: () => Date;
+    /** DNS stand-in for the hosts Portico checks (webhook endpoints). */
+    resolve?: Resolver;
     port?: number /** Collects every log line (JSON text). */;
     logLines?: string[];
   } = {},
@@ -53,6 +56,7 @@ export async function startTestPortico(
   const portico = await startPortico(config, createLogger(config.logLevel, sink), {
     storage,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.resolve ? { resolve: options.resolve } : {}),
   });
   if (!portico.bootstrapped) throw new Error('a fresh test database must bootstrap');
   const { adminKey, teamId } = portico.bootstrapped;

@@ -17,6 +17,7 @@ import {
   deleteTeam,
   findOrganization,
   findTeam,
+  hostedTeamView,
   searchTeams,
   updateTeam,
 } from '../../../teams/teams.ts';
@@ -86,19 +87,6 @@ const TeamBody = {
 
 const IdParams = Type.Object({ id: IdParam('team') });
 
-function teamOf(team: Team) {
-  return {
-    id: team.id,
-    name: team.name,
-    avatarUrl: team.avatar_url,
-    organizationId: team.organization_id,
-    createdById: '',
-    createdAt: team.created_at.toISOString(),
-    updatedAt: team.updated_at.toISOString(),
-    deletedAt: null,
-  };
-}
-
 function notFound(id: string) {
   return new ApiError('NOT_FOUND', `No team ${id}`, { resource: 'team', id });
 }
@@ -123,7 +111,7 @@ export function hostedTeamRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
 
   async function fullTeam(team: Team) {
     return {
-      ...teamOf(team),
+      ...hostedTeamView(team),
       organization: await organizationOf(team.organization_id),
       socialAccounts: await teamSocialAccounts(db, team.id),
     };
@@ -246,7 +234,7 @@ export function hostedTeamRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
           avatar_url: request.body.avatarUrl ?? null,
         });
         const team = await findTeam(db, principal, created.id);
-        return teamOf(team!);
+        return hostedTeamView(team!);
       },
     );
 
@@ -291,7 +279,7 @@ export function hostedTeamRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
           ...(avatarUrl !== undefined ? { avatar_url: avatarUrl } : {}),
         });
         if (!updated) throw notFound(request.params.id);
-        return teamOf((await findTeam(db, principal, request.params.id))!);
+        return hostedTeamView((await findTeam(db, principal, request.params.id))!);
       },
     );
 
@@ -314,7 +302,7 @@ export function hostedTeamRoutes(runtime: Runtime): FastifyPluginAsyncTypebox {
           throw new ApiError('KEY_LIMITED_TO_TEAM', 'Deleting a team needs an organization-wide API key');
         }
         if (!(await deleteTeam(db, principal.organizationId, team.id))) throw notFound(team.id);
-        return teamOf(team);
+        return hostedTeamView(team);
       },
     );
   };
