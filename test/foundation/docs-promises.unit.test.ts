@@ -1,27 +1,15 @@
 /**
  * Issue 8, section 6: the docs say what works today and list what is coming as coming. These checks keep
- * the promises that went wrong from coming back. Pausing shipped with issue 10.
+ * the promises that went wrong from coming back. Pausing shipped with issue 10; webhooks (issue 12) and the
+ * hosted portal (issue 13) shipped since, so their "coming" check is gone.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { apiErrors } from '../../src/errors/catalog.ts';
 import { allPlatforms } from '../../src/platforms/registry.ts';
 
 const COMING = /\b(coming|to come|later|yet)\b/i;
-
-async function docs(): Promise<Array<[string, string]>> {
-  const files = [
-    'README.md',
-    ...(await readdir('docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
-  ];
-  return Promise.all(files.map(async (file) => [file, await readFile(file, 'utf8')] as [string, string]));
-}
-
-/** Paragraphs, list items and table rows: the units a promise is made in. */
-function passages(markdown: string): string[] {
-  return markdown.split(/\n\s*\n|\n(?=\s*[-*] |\|)/).map((p) => p.replace(/\s+/g, ' '));
-}
 
 describe('the docs promise only what exists', () => {
   test('the README lists exactly the platform ids Portico accepts', async () => {
@@ -32,16 +20,6 @@ describe('the docs promise only what exists', () => {
       .flatMap((p) => [p.id, ...(p.aliases ?? [])])
       .sort();
     assert.deepEqual(listed, accepted);
-  });
-
-  // Issue 11 shipped the hosted product's API (`/api/v1`); its portal page and portal links are still coming.
-  test('webhooks, the hosted portal and portal links appear only as coming', async () => {
-    for (const [file, text] of await docs()) {
-      for (const passage of passages(text)) {
-        const promise = /webhook|hosted[- ]portal|create-portal-link/i.exec(passage);
-        if (promise) assert.match(passage, COMING, `${file}: "${promise[0]}" in: ${passage.slice(0, 200)}`);
-      }
-    }
   });
 
   test('issue 10: ACCOUNT_PAUSED names the endpoint that resumes the account, which exists', () => {

@@ -18,6 +18,8 @@ for (const backend of BACKENDS) {
           '002-connect',
           '003-core-v2',
           '004-team-avatar',
+          '005-webhooks',
+          '006-portal',
         ]);
         assert.deepEqual(await migrate(storage.db as never), []);
       } finally {
