@@ -203,58 +203,6 @@ for (const backend of BACKENDS) {
       );
     });
 
-    test('a receiver down, then up: everything arrives, in order per account, none twice', async (t) => {
-      const endpoint = await endpointFor(t, '/outage');
-      await receiver.stop();
-      const accounts = [];
-      for (const name of ['Outage A', 'Outage B']) {
-        const [account] = await connectAccounts(fx, 'twitter', (await fx.user('twitter', name)).id);
-        accounts.push(account);
-        for (const action of ['pause', 'resume', 'pause']) {
-          assert.equal(
-            (await api(fx, `/v1/social/accounts/${account.id}/${action}`, { method: 'POST' })).status,
-            200,
-          );
-        }
-      }
-      const pending = async () =>
-        (await api(fx, `/v1/webhooks/${endpoint.id}/deliveries?status=pending`)).body.data;
-      // While it is down, each account's first delivery is attempted again and again on the retry schedule
-      // (run on the moved clock); the ones behind it wait their turn.
-      for (let round = 1; round <= 3; round++) {
-        await until(`attempt ${round} of both heads`, async () => {
-          const tried = (await pending()).filter((d: any) => d.attempts >= round);
-          return tried.length === 2 && tried;
-        });
-        clock.advance(2 ** round * 1.2 * SECOND);
-      }
-      const waiting = await pending();
-      assert.equal(waiting.length, 8, 'eight deliveries wait');
-      assert.equal(
-        waiting.filter((d: any) => d.attempts === 0).length,
-        6,
-        'the later ones were not attempted out of order',
-      );
-      assert.ok(waiting.every((d: any) => d.attempts === 0 || /could not connect/.test(d.error)));
-      await receiver.start();
-      clock.advance(10 * SECOND);
-      const hits = await until('eight deliveries', () => {
-        const got = deliveriesTo(receiver, '/outage');
-        return got.length >= 8 && got;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.equal(deliveriesTo(receiver, '/outage').length, 8);
-      assert.equal(new Set(hits.map((h) => h.json.id)).size, hits.length, 'none twice');
-      for (const account of accounts) {
-        assert.deepEqual(
-          hits.filter((h) => h.json.data.account.id === account.id).map((h) => h.json.type),
-          ['account.connected', 'account.paused', 'account.resumed', 'account.paused'],
-          'in order per account',
-        );
-      }
-      assert.deepEqual(await pending(), []);
-    });
-
     test('a slow receiver and a 500 are retried; a redirect is not followed; Retry-After is honoured', async (t) => {
       const endpoint = await endpointFor(t, '/flaky');
       let calls = 0;

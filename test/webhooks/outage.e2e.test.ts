@@ -1,0 +1,111 @@
+/**
+ * Issue 12, done when: a receiver down for five minutes loses nothing. The retry schedule is scaled down by
+ * configuration (seconds instead of hours, still longer in all than the outage) and runs on a clock the
+ * test moves; events keep happening during the outage. When the receiver is back, every event arrives,
+ * in order per account, none twice.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { connectAccounts, testClock } from '../accounts/support.ts';
+import { connectFixture } from '../support/connect-fixture.ts';
+import { BACKENDS } from '../support/storage.ts';
+import {
+  api,
+  createEndpoint,
+  deliveriesTo,
+  type Receiver,
+  startReceiver,
+  until,
+  verifyStandard,
+} from './support.ts';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+for (const backend of BACKENDS) {
+  describe(`a receiver down for five minutes (${backend})`, () => {
+    const clock = testClock();
+    const fx = connectFixture(
+      backend,
+      {
+        PORTICO_WEBHOOKS_ALLOW_PRIVATE: 'true',
+        PORTICO_WEBHOOKS_POLL_MS: '20',
+        // 5 s, 10 s, 20 s ... about ten minutes in all: the outage fits inside it, as hours fit three days.
+        PORTICO_WEBHOOKS_RETRY_SCHEDULE: '5s,10s,20s,40s,80s,160s,320s',
+        PORTICO_WEBHOOKS_DISABLE_AFTER: '1h',
+      },
+      { now: clock.now },
+    );
+    let receiver: Receiver;
+    before(async () => {
+      receiver = await startReceiver();
+    });
+    after(() => receiver.close());
+
+    test('loses nothing: every event arrives afterwards, in order per account, none twice', async () => {
+      const endpoint = await createEndpoint(fx, { url: `${receiver.url}/outage` });
+      const pending = async () =>
+        (await api(fx, `/v1/webhooks/${endpoint.id}/deliveries?status=pending&limit=100`)).body.data;
+      await receiver.stop();
+      const accounts = [];
+      // Five minutes down, a minute at a time, with changes happening all along.
+      for (let minute = 0; minute < 5; minute++) {
+        const [account] = await connectAccounts(
+          fx,
+          'twitter',
+          (await fx.user('twitter', `Outage ${minute}`)).id,
+        );
+        accounts.push(account);
+        for (const action of ['pause', 'resume']) {
+          assert.equal(
+            (await api(fx, `/v1/social/accounts/${account.id}/${action}`, { method: 'POST' })).status,
+            200,
+          );
+        }
+        // Each account's first delivery is tried (and fails) before the minute passes.
+        await until('every waiting account tried', async () => {
+          const heads = (await pending()).filter((d: any) => d.event_type === 'account.connected');
+          return heads.length === accounts.length && heads.every((d: any) => d.attempts > 0) && heads;
+        });
+        clock.advance(MINUTE);
+      }
+      const waiting = await pending();
+      assert.equal(waiting.length, 15, 'fifteen deliveries wait');
+      assert.ok(
+        waiting.filter((d: any) => d.event_type !== 'account.connected').every((d: any) => d.attempts === 0),
+        'nothing behind a failing delivery was sent out of order',
+      );
+      assert.equal(
+        (await api(fx, `/v1/webhooks/${endpoint.id}/deliveries?status=failed`)).body.data.length,
+        0,
+      );
+
+      await receiver.start();
+      // The next scheduled attempt finds it back.
+      clock.advance(6 * MINUTE);
+      const hits = await until(
+        'fifteen deliveries',
+        () => {
+          const got = deliveriesTo(receiver, '/outage');
+          return got.length >= 15 && got;
+        },
+        20_000,
+      );
+      await until('the queue drained', async () => (await pending()).length === 0);
+      assert.equal(deliveriesTo(receiver, '/outage').length, 15, 'none twice');
+      assert.equal(new Set(hits.map((h) => h.json.id)).size, 15);
+      for (const account of accounts) {
+        assert.deepEqual(
+          hits.filter((h) => h.json.data.account.id === account.id).map((h) => h.json.type),
+          ['account.connected', 'account.paused', 'account.resumed'],
+          'in order per account',
+        );
+      }
+      for (const hit of hits) verifyStandard(endpoint.secret, hit);
+      const metrics = await (await fetch(`${fx.portico.url}/metrics`)).text();
+      assert.match(metrics, /portico_webhook_deliveries_total\{outcome="delivered"\} 15/);
+      assert.match(metrics, /portico_webhook_deliveries_total\{outcome="retrying"\} [1-9]/);
+      assert.match(metrics, /portico_webhook_queue_depth 0/);
+    });
+  });
+}
