@@ -220,7 +220,7 @@ describe('create-portal-link and the portal page', () => {
     assert.match(csp, /default-src 'none'/);
     assert.doesNotMatch(csp, /unsafe-inline/);
     assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
-    assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(page.headers.get('referrer-policy'), 'same-origin');
     assert.equal(page.headers.get('cache-control'), 'no-store');
   });
 

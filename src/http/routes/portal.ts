@@ -60,9 +60,10 @@ function portalCsp(settings: PortalSettings | undefined, team: Team | undefined)
     `img-src 'self'${images.length ? ` ${[...new Set(images)].join(' ')}` : ''}`,
     `frame-ancestors ${ancestors}`,
     "base-uri 'none'",
-    // Forms post to Portico only (the markup says so); `https:` is for where a connect form then redirects:
-    // the platform's authorization page, which Chromium checks against form-action too.
-    "form-action 'self' https:",
+    // Forms post to Portico only (the markup says so), but Chromium checks where a form's answer redirects
+    // too: a platform's authorization page (`https:`) and the app's redirectUrl (http on a developer's
+    // machine).
+    `form-action 'self' https:${settings && !settings.redirectUrl.startsWith('https:') ? ` ${new URL(settings.redirectUrl).origin}` : ''}`,
   ].join('; ');
 }
 
@@ -73,15 +74,19 @@ function imageSource(value: string): string {
 }
 
 function send(reply: FastifyReply, status: number, html: string, found?: Usable) {
-  return reply
-    .code(status)
-    .header('content-security-policy', portalCsp(found?.settings, found?.team))
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
-    .header('cache-control', 'no-store')
-    .header('x-robots-tag', 'noindex')
-    .type('text/html; charset=utf-8')
-    .send(html);
+  return (
+    reply
+      .code(status)
+      .header('content-security-policy', portalCsp(found?.settings, found?.team))
+      .header('x-content-type-options', 'nosniff')
+      // The token is in the page's URL: no other site may see it as a referrer. Same-origin (not no-referrer)
+      // because under no-referrer the browser sends `Origin: null` with the page's own form posts.
+      .header('referrer-policy', 'same-origin')
+      .header('cache-control', 'no-store')
+      .header('x-robots-tag', 'noindex')
+      .type('text/html; charset=utf-8')
+      .send(html)
+  );
 }
 
 /** The language: the switcher's choice (`lang`), else the link's, else the browser's, else English. */
