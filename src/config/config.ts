@@ -87,6 +87,8 @@ export interface Config {
     /** Deliveries one worker claims at a time. @default 50 */
     batchSize: number;
   };
+  /** Events, and the webhook delivery log with them, are kept this many days (longer while a delivery waits). @default 30 */
+  eventRetentionDays: number;
   /** Behind a reverse proxy that sets `X-Forwarded-For`. @default false */
   trustProxy: boolean;
   /** Platform OAuth apps from the environment: `PORTICO_<PLATFORM>_CLIENT_ID` / `_CLIENT_SECRET`. */
@@ -160,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollMs: integer(env, 'PORTICO_WEBHOOKS_POLL_MS', 250, 10, 60_000),
       batchSize: integer(env, 'PORTICO_WEBHOOKS_BATCH_SIZE', 50, 1, 1000),
     },
+    eventRetentionDays: integer(env, 'PORTICO_EVENT_RETENTION_DAYS', 30, 1, 3650),
     trustProxy: boolean(env, 'PORTICO_TRUST_PROXY', false),
     env: Object.freeze({ ...env }),
   };

@@ -21,7 +21,11 @@ for (const backend of BACKENDS) {
           json: { name: 'x' },
           headers: { 'Idempotency-Key': 'k1' },
         });
-        assert.deepEqual(await sweep(portico.runtime), { expiredSessions: 0, forgottenIdempotencyKeys: 0 });
+        assert.deepEqual(await sweep(portico.runtime), {
+          expiredSessions: 0,
+          forgottenIdempotencyKeys: 0,
+          forgottenEvents: 0,
+        });
 
         clock += 16 * 60 * 1000;
         const fresh = await createConnectLink(portico, 'twitter');
@@ -37,6 +41,24 @@ for (const backend of BACKENDS) {
 
         clock += 25 * 60 * 60 * 1000;
         assert.equal((await sweep(portico.runtime)).forgottenIdempotencyKeys, 1);
+
+        // Events go after the retention (30 days), except one whose delivery still waits.
+        const hook = await portico.api('/v1/webhooks', {
+          method: 'POST',
+          json: { url: 'https://93.184.216.34/h', all_teams: true },
+        });
+        assert.equal(hook.status, 201);
+        const endpoint = ((await hook.json()) as any).data.id;
+        await portico.api('/v1/teams', { method: 'POST', json: { name: 'y' } });
+        const before = await portico.runtime.db.selectFrom('events').select('type').execute();
+        assert.ok(before.length >= 3, 'team.created twice and the default team');
+        clock += 31 * 24 * 60 * 60 * 1000;
+        const swept = await sweep(portico.runtime);
+        assert.equal(swept.forgottenEvents, before.length - 1);
+        const kept = await portico.runtime.db.selectFrom('events').select('type').execute();
+        assert.deepEqual(kept, [{ type: 'team.created' }], 'the event still waiting for its delivery');
+        const waiting = await portico.api(`/v1/webhooks/${endpoint}/deliveries`);
+        assert.equal(((await waiting.json()) as any).data[0].status, 'pending');
       } finally {
         await portico.close();
       }
