@@ -117,7 +117,7 @@ dialog:not([open]){display:none}
 dialog[open]:not(:modal){position:fixed;inset:0;margin:auto;z-index:2}
 dialog::backdrop{background:#0d111799}
 .tick{width:3rem;height:3rem;border-radius:50%;display:grid;place-items:center;background:var(--ok);color:#fff;font-size:1.6rem;margin-block-end:1rem}
-@media (max-width:30rem){body{padding:1rem .75rem}.card{padding:1.25rem 1rem}.actions{width:100%;margin-inline-start:3.25rem}}`;
+@media (max-width:30rem){body{padding:1rem .75rem}.card{padding:1.25rem 1rem}}`;
 
 /** Marks the page as scripted (the switcher's button hides), submits the switcher, makes the dialog modal. */
 const SCRIPT = `document.documentElement.classList.add('js');
