@@ -100,6 +100,17 @@ async function attempt(
   delivery: WebhookDelivery,
   owner: string,
 ): Promise<'delivered' | 'retrying' | 'failed' | undefined> {
+  // Renew the lease right before sending: a delivery that waited in its batch past the lease may have been
+  // taken (and sent) by another worker, and must not be sent twice by this one.
+  const renewed = await runtime.db
+    .updateTable('webhook_deliveries')
+    .set({ lease_until: new Date(runtime.now().getTime() + leaseMs(runtime)) })
+    .where('id', '=', delivery.id)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'pending')
+    .returning('id')
+    .executeTakeFirst();
+  if (!renewed) return undefined;
   const found = await runtime.db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
@@ -118,10 +129,25 @@ async function attempt(
     .executeTakeFirst();
   if (!found) return undefined;
   const endpoint: WebhookEndpoint = found;
+  if (endpoint.payload_style === 'hosted' && !found.hosted) {
+    // Queued for the portico style before the endpoint changed style: that product has no such event.
+    await runtime.db
+      .updateTable('webhook_deliveries')
+      .set({
+        status: 'failed',
+        last_error: 'the hosted style has no form of this event',
+        lease_owner: null,
+        lease_until: null,
+      })
+      .where('id', '=', delivery.id)
+      .where('lease_owner', '=', owner)
+      .execute();
+    return 'failed';
+  }
   const body = JSON.stringify(
     endpoint.payload_style === 'hosted'
       ? // Its envelope's key order (jsonb keeps its own).
-        { type: found.hosted?.type, data: found.hosted?.data }
+        { type: found.hosted!.type, data: found.hosted!.data }
       : {
           id: delivery.event_id,
           type: found.type,
