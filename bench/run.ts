@@ -5,7 +5,8 @@
  * generator runs here. Bounded: with the defaults a run takes about two and a half minutes.
  *
  *   npm run bench -- [--seconds 10] [--warmup 2] [--connections 10] [--flow-concurrency 4]
- *                    [--backend postgres --backend pglite] [--out bench/results/latest.json]
+ *                    [--backend postgres --backend pglite] [--webhook-events 2000]
+ *                    [--out bench/results/latest.json]
  *
  * Ratios, not absolute numbers, are what carries from one machine to another.
  */
@@ -17,8 +18,10 @@ import { parseArgs } from 'node:util';
 import type { Backend } from '../test/support/storage.ts';
 import { bareOAuthConnect, porticoConnect } from './flows.ts';
 import { loadFlows, loadRequests, type Measurement } from './load.ts';
+import { benchPortal } from './portal.ts';
 import { benchRefresh } from './refresh.ts';
 import type { TargetKind, TargetReady } from './target.ts';
+import { benchWebhooks } from './webhooks.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     'flow-concurrency': { type: 'string', default: '4' },
     backend: { type: 'string', multiple: true, default: ['postgres', 'pglite'] },
+    'webhook-events': { type: 'string', default: '2000' },
     out: { type: 'string', default: path.join(import.meta.dirname, 'results', 'latest.json') },
   },
 });
@@ -42,6 +46,13 @@ const settings = {
   warmup: positive('warmup', values.warmup),
   connections: positive('connections', values.connections),
   flowConcurrency: positive('flow-concurrency', values['flow-concurrency']),
+  webhookEvents: (() => {
+    const n = Number(values['webhook-events']);
+    if (!Number.isInteger(n) || n < 100 || n > 100_000) {
+      throw new Error('--webhook-events must be an integer from 100 to 100000');
+    }
+    return n;
+  })(),
   backends: values.backend.map((b) => {
     if (b !== 'postgres' && b !== 'pglite') throw new Error('--backend must be postgres or pglite');
     return b as Backend;
@@ -160,7 +171,7 @@ function table(rows: Row[]): string {
     r.backend,
     r.scenario,
     r.perSecond.toFixed(0),
-    // Refresh workers report a rate only.
+    // Worker rows (refresh, webhooks) report a rate only.
     Number.isFinite(r.p50Ms) ? r.p50Ms.toFixed(1) : '-',
     Number.isFinite(r.p99Ms) ? r.p99Ms.toFixed(1) : '-',
     r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`,
@@ -186,10 +197,13 @@ async function main() {
   const rows: Row[] = [];
   for (const backend of settings.backends) rows.push(...(await benchBackend(backend)));
   if (settings.backends.includes('postgres')) {
-    // Refresh workers run on PostgreSQL only (the embedded database is one process's).
-    const refresh = await benchRefresh(settings);
-    for (const r of refresh) {
-      const base = r.baseline ? refresh.find((b) => b.scenario === r.baseline) : undefined;
+    // Refresh and webhook workers run on PostgreSQL only (the embedded database is one process's).
+    const workerRows = [
+      ...(await benchRefresh(settings)),
+      ...(await benchWebhooks({ ...settings, events: settings.webhookEvents })),
+    ];
+    for (const r of workerRows) {
+      const base = r.baseline ? workerRows.find((b) => b.scenario === r.baseline) : undefined;
       rows.push({
         backend: 'postgres',
         database: r.database,
@@ -203,17 +217,25 @@ async function main() {
     }
   }
 
+  // The hosted portal page in Chromium: its weight and time to first paint (goals: 30 KB, 150 ms).
+  const portal = await benchPortal();
+
   const databases = [...new Set(rows.map((r) => `${r.backend}: ${r.database}`))].join('; ');
   console.log(`\nPortico benchmark, ${new Date().toISOString()}`);
   console.log(`node ${machine.node}, ${machine.platform}, ${machine.cpus}, ${machine.memory_gib} GiB`);
   console.log(`${databases}\n`);
   console.log(table(rows));
+  console.log(
+    `\nportal page (Chromium, loopback): ${(portal.htmlBytes / 1024).toFixed(1)} KB before images (goal 30), ` +
+      `first paint p50 ${portal.firstPaintP50Ms.toFixed(0)} ms, p95 ${portal.firstPaintP95Ms.toFixed(0)} ms ` +
+      `over ${portal.loads} loads (goal 150)`,
+  );
 
   const out = path.resolve(values.out);
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(
     out,
-    `${JSON.stringify({ at: new Date().toISOString(), machine, settings, rows }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), machine, settings, rows, portal }, null, 2)}\n`,
   );
   console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
 }

@@ -78,18 +78,29 @@ export type FoundLink =
 export async function findPortalLink(runtime: Runtime, token: string): Promise<FoundLink> {
   // A string that cannot be a token needs no query.
   if (!token.startsWith(PORTAL_TOKEN_PREFIX) || token.length > 100) return { status: 'unknown' };
-  const link = await runtime.db
+  const row = await runtime.db
     .selectFrom('portal_links')
-    .selectAll()
-    .where('token_hash', '=', tokenHash(token))
+    .innerJoin('teams', 'teams.id', 'portal_links.team_id')
+    .selectAll('teams')
+    .select([
+      'portal_links.id as link_id',
+      'portal_links.settings as link_settings',
+      'portal_links.expires_at as link_expires_at',
+      'portal_links.created_at as link_created_at',
+      'portal_links.token_hash as link_token_hash',
+    ])
+    .where('portal_links.token_hash', '=', tokenHash(token))
     .executeTakeFirst();
-  if (!link) return { status: 'unknown' };
-  const team = await runtime.db
-    .selectFrom('teams')
-    .selectAll()
-    .where('id', '=', link.team_id)
-    .executeTakeFirst();
-  if (!team) return { status: 'unknown' };
+  if (!row) return { status: 'unknown' };
+  const { link_id, link_settings, link_expires_at, link_created_at, link_token_hash, ...team } = row;
+  const link: PortalLink = {
+    id: link_id,
+    team_id: team.id,
+    token_hash: link_token_hash,
+    settings: link_settings,
+    expires_at: link_expires_at,
+    created_at: link_created_at,
+  };
   const settings = link.settings as unknown as PortalSettings;
   const now = runtime.now().getTime();
   const expiresAt = link.expires_at.getTime();

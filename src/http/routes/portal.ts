@@ -41,7 +41,7 @@ import {
   STYLE_HASH,
 } from '../../portal/page.ts';
 import type { Runtime } from '../../runtime.ts';
-import type { PortalLink, Team } from '../../storage/schema.ts';
+import type { Account, PortalLink, Team } from '../../storage/schema.ts';
 import { optionsOf, signInAgainOf } from './hosted/social-account.ts';
 
 type Active = Extract<FoundLink, { status: 'active' }>;
@@ -189,13 +189,21 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
     const modules = settings.platforms
       .map((id) => findPlatform(id))
       .filter((m): m is PlatformModule => m !== undefined);
-    const rows: PlatformRow[] = [];
-    const accounts = new Map<string, NonNullable<Awaited<ReturnType<typeof findSocialAccount>>>>();
-    for (const module of modules) {
-      const found = await findSocialAccount(runtime.db, team.id, module);
-      if (found) accounts.set(module.id, found);
-      const account = found?.account;
-      rows.push({
+    // One query for the team's hosted accounts: the rows, the count and the limit all come from it.
+    const teamAccounts = await runtime.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('team_id', '=', team.id)
+      .where('activation', '=', 'single')
+      .orderBy('updated_at', 'desc')
+      .execute();
+    const accounts = new Map<string, Account>();
+    // The latest per platform, as `findSocialAccount` picks it (a platform with instances may have several).
+    for (const account of teamAccounts)
+      if (!accounts.has(account.platform)) accounts.set(account.platform, account);
+    const rows: PlatformRow[] = modules.map((module) => {
+      const account = accounts.get(module.id);
+      return {
         type: module.hosted.type,
         name: module.name,
         icon: platformIcon(module.id),
@@ -209,9 +217,9 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
         ...(account ? { accountName: account.display_name || account.username || '' } : {}),
         ...(account?.instance ? { server: account.instance } : {}),
         asksServer: asksServer(module, settings),
-      });
-    }
-    const count = await teamAccountCount(runtime, team.id);
+      };
+    });
+    const count = teamAccounts.length;
     const max = settings.maxSocialAccountsConnected;
     const model: PageModel = {
       language,
@@ -244,8 +252,8 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
         invalid: query.notice === 'serverInvalid',
       };
     } else if (chosen && accounts.get(chosen.id) && chosen.targets.userPicks) {
-      const { account, grant } = accounts.get(chosen.id)!;
-      const targets = await availableTargets(runtime.db, grant.id);
+      const account = accounts.get(chosen.id)!;
+      const targets = await availableTargets(runtime.db, account.grant_id);
       model.panel = {
         kind: 'picker',
         type: chosen.hosted.type,
@@ -259,7 +267,7 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
         })),
       };
     } else if (done && accounts.get(done.id)) {
-      const { account } = accounts.get(done.id)!;
+      const account = accounts.get(done.id)!;
       model.success = {
         platformName: done.name,
         accountName: account.display_name || account.username || done.name,
