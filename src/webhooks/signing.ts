@@ -3,8 +3,11 @@
  * `webhook-timestamp`, `webhook-signature`, made by that spec's reference library); hosted-style ones also
  * carry the hosted product's `x-signature`: lower-case hex HMAC-SHA256 of the raw body, keyed with the
  * secret string as it was shown, which that product's SDK checks with `webhooks.constructEvent`.
- * While a rotated-out secret still signs, both secrets sign: two signatures in `webhook-signature`; and,
- * as `x-signature` holds one, the old secret's there and the new one's in `x-signature-next`.
+ * Portico-style ones also carry the headless product's `x-smartlyq-signature`: `t=<unix seconds>,v1=<hex
+ * HMAC-SHA256 of "<t>.<body>">`, so an app that verifies that product's deliveries verifies these.
+ * While a rotated-out secret still signs, both secrets sign: two signatures in `webhook-signature` and two
+ * `v1=` in `x-smartlyq-signature`; as `x-signature` holds one, the old secret's is there and the new one's
+ * in `x-signature-next`.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
@@ -36,12 +39,18 @@ export function signatureHeaders(
     'webhook-signature': keys.map((key) => new Webhook(key).sign(messageId, at, body)).join(' '),
   };
   if (style === 'hosted') {
-    headers['x-signature'] = hostedSignature(body, keys[0]!);
-    if (secrets.previous) headers['x-signature-next'] = hostedSignature(body, secrets.current);
+    headers['x-signature'] = hmacHex(keys[0]!, body);
+    if (secrets.previous) headers['x-signature-next'] = hmacHex(secrets.current, body);
+  } else {
+    const t = headers['webhook-timestamp'];
+    headers['x-smartlyq-signature'] = [
+      `t=${t}`,
+      ...keys.map((key) => `v1=${hmacHex(key, `${t}.${body}`)}`),
+    ].join(',');
   }
   return headers;
 }
 
-function hostedSignature(body: string, secret: string): string {
-  return createHmac('sha256', secret).update(body).digest('hex');
+function hmacHex(secret: string, text: string): string {
+  return createHmac('sha256', secret).update(text).digest('hex');
 }

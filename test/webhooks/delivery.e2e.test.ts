@@ -20,6 +20,7 @@ import {
   type Receiver,
   startReceiver,
   until,
+  verifyHeadless,
   verifyStandard,
 } from './support.ts';
 
@@ -99,6 +100,7 @@ for (const backend of BACKENDS) {
         assert.equal(hit.body, JSON.stringify(hit.json), 'compact JSON');
         assert.ok(!hit.body.includes(token), 'never a token');
         assert.equal(hit.headers['x-signature'], undefined, 'the hosted signature is for the hosted style');
+        assert.ok(verifyHeadless(endpoint.secret, hit), 'the headless product’s signature verifies too');
       }
       assert.ok(
         hits[1]!.json.data.reconnect_url.startsWith(fx.portico.url),
@@ -262,12 +264,14 @@ for (const backend of BACKENDS) {
       assert.equal(during.headers['webhook-signature']!.split(' ').length, 2);
       verifyStandard(endpoint.secret, during);
       verifyStandard(fresh, during);
+      assert.ok(verifyHeadless(endpoint.secret, during) && verifyHeadless(fresh, during));
 
       clock.advance(24 * 3600 * SECOND + SECOND);
       assert.equal((await api(fx, `/v1/webhooks/${endpoint.id}/test`, { method: 'POST' })).status, 202);
       const later = await until('a second delivery', () => deliveriesTo(receiver, '/rotate')[1]);
       verifyStandard(fresh, later);
       assert.throws(() => verifyStandard(endpoint.secret, later), 'the old secret no longer signs');
+      assert.ok(verifyHeadless(fresh, later) && !verifyHeadless(endpoint.secret, later));
       assert.equal(
         (await api(fx, `/v1/webhooks/${endpoint.id}`)).body.data.previous_secret_expires_at !== undefined,
         true,

@@ -4,6 +4,7 @@
  * make endpoints and wait for deliveries. Waits are bounded polls of what has arrived, never timings.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -127,4 +128,15 @@ export function verifyStandard(secret: string, hit: Received): unknown {
     'webhook-timestamp': hit.headers['webhook-timestamp']!,
     'webhook-signature': hit.headers['webhook-signature']!,
   });
+}
+
+/**
+ * The headless product's check, as its docs describe it: `x-smartlyq-signature: t=<unix>,v1=<hex>`, the hex
+ * HMAC-SHA256 of `<t>.<body>` with the secret; any `v1` may match.
+ */
+export function verifyHeadless(secret: string, hit: Received): boolean {
+  const parts = (hit.headers['x-smartlyq-signature'] ?? '').split(',').map((p) => p.split('='));
+  const t = parts.find(([k]) => k === 't')?.[1];
+  const expected = createHmac('sha256', secret).update(`${t}.${hit.body}`).digest('hex');
+  return t !== undefined && parts.some(([k, v]) => k === 'v1' && v === expected);
 }
