@@ -376,6 +376,97 @@ describe('create-portal-link and the portal page', () => {
     assert.match(after.html, /1 account connected/);
   });
 
+  /** Connects X in `team` through a link's forms, returning where the user lands. */
+  async function connectThroughPage(url: string, type = 'TWITTER', consent = {}) {
+    const started = await post(url, 'connect', { csrf: csrfOf((await open(url)).html), lang: 'en', type });
+    assert.equal(started.status, 303);
+    const { location } = await followCallback(await submitConsent(started.headers.get('location')!, consent));
+    const back = await fetch(location!, { redirect: 'manual' });
+    return back.headers.get('location') ?? '';
+  }
+
+  test('the account limit is kept by the server too: a new platform is refused, a reconnect is not', async () => {
+    const team = await newTeam('Limit');
+    const url = await link({
+      teamId: team,
+      socialAccountTypes: ['TWITTER', 'FACEBOOK'],
+      maxSocialAccountsConnected: 1,
+    });
+    assert.match(await connectThroughPage(url), /success=twitter-callback/);
+    const { html } = await open(url);
+    assert.match(html, /You have reached the limit of 1 connected account\./);
+    const refused = await post(url, 'connect', { csrf: csrfOf(html), lang: 'en', type: 'FACEBOOK' });
+    assert.equal(refused.status, 303);
+    assert.match(refused.headers.get('location') ?? '', /notice=limitReached/);
+    assert.match((await open(`${url}?notice=limitReached`)).html, /No more accounts can be connected/);
+    assert.match(await connectThroughPage(url), /success=twitter-callback/, 'reconnecting X is allowed');
+  });
+
+  test('disconnect through the page: the account is gone, the page says so', async () => {
+    const team = await newTeam('Disconnect');
+    const url = await link({ teamId: team, socialAccountTypes: ['TWITTER'] });
+    await connectThroughPage(url);
+    const { html } = await open(url);
+    const res = await post(url, 'disconnect', { csrf: csrfOf(html), lang: 'en', type: 'TWITTER' });
+    assert.equal(res.status, 303);
+    assert.match(res.headers.get('location') ?? '', /notice=disconnected&type=TWITTER/);
+    const byType = await portico.api(`/api/v1/social-account/by-type?type=TWITTER&teamId=${team}`);
+    assert.equal(byType.status, 404);
+    const page = await open(`${portico.url}${res.headers.get('location')}`);
+    assert.match(page.html, /role="status">X \(Twitter\) was disconnected\./);
+    assert.match(page.html, /Not connected/);
+  });
+
+  test('a browser that hides its Origin (null) cannot post; an unknown platform or channel changes nothing', async () => {
+    const team = await newTeam('Odd posts');
+    const url = await link({ teamId: team, socialAccountTypes: ['FACEBOOK'] });
+    const { html } = await open(url);
+    const csrf = csrfOf(html);
+    const nullOrigin = await post(url, 'connect', { csrf, lang: 'en', type: 'FACEBOOK' }, 'null');
+    assert.match(nullOrigin.headers.get('location') ?? '', /notice=staleForm/);
+    const notOffered = await post(url, 'connect', { csrf, lang: 'en', type: 'TWITTER' });
+    assert.equal(notOffered.headers.get('location'), `${new URL(url).pathname}?lang=en`);
+    const noAccount = await post(url, 'select', { csrf, lang: 'en', type: 'FACEBOOK', channelId: '1' });
+    assert.equal(noAccount.headers.get('location'), `${new URL(url).pathname}?lang=en`);
+    const weird = await fetch(`${url}/connect`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/json', origin: portico.url },
+      body: '{"type":["FACEBOOK"],"csrf":{"a":1}}',
+    });
+    assert.ok(weird.status < 500, `odd input is never a 500 (${weird.status})`);
+  });
+
+  test('a connect started before the link expired may still come back to pick its Page', async () => {
+    const team = await newTeam('Grace');
+    const url = await link({ teamId: team, socialAccountTypes: ['FACEBOOK'], expiresIn: 5 });
+    const started = await post(url, 'connect', {
+      csrf: csrfOf((await open(url)).html),
+      lang: 'nl',
+      type: 'FACEBOOK',
+    });
+    const callback = await submitConsent(started.headers.get('location')!, { user: 'fb-ada' });
+    clock.advance(6 * MINUTE);
+    assert.equal((await open(url)).status, 410, 'the page itself has expired');
+    const { location } = await followCallback(callback);
+    const back = await fetch(location!, { redirect: 'manual' });
+    assert.equal(back.headers.get('location'), `${new URL(url).pathname}?lang=nl&choose=FACEBOOK`);
+    // The picker (and the success dialog) still show within the grace; the list itself does not.
+    const picker = await open(`${portico.url}${back.headers.get('location')}`);
+    assert.equal(picker.status, 200);
+    assert.match(picker.html, /<html lang="nl"/);
+    const picked = await post(url, 'select', {
+      csrf: csrfOf(picker.html),
+      lang: 'nl',
+      type: 'FACEBOOK',
+      channelId: '100200300400502',
+    });
+    assert.equal(picked.headers.get('location'), 'https://app.example.com/back?success=facebook-callback');
+    clock.advance(20 * MINUTE);
+    const tooLate = await fetch(location!, { redirect: 'manual' });
+    assert.equal(tooLate.status, 410, 'after the grace the return is refused too');
+  });
+
   test('the link’s token never reaches the logs', async () => {
     const url = await link({ socialAccountTypes: ['TWITTER'] });
     await open(url);

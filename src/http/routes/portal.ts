@@ -310,7 +310,9 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
       { schema: { hide: true } },
       async (request, reply) => {
         const { token } = request.params;
-        const found = await linkOr(request, reply, token, request.query.lang);
+        // A connect started before expiry may still show its picker or its success dialog (the grace).
+        const returning = Boolean(request.query.choose || request.query.connected);
+        const found = await linkOr(request, reply, token, request.query.lang, returning);
         if (!found) return reply;
         return renderPage(request, reply, token, found, request.query);
       },
