@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { emitEvent } from '../events/outbox.ts';
 import type { Runtime } from '../runtime.ts';
 import { newId } from '../storage/ids.ts';
+import { drainBatches } from '../workers/batches.ts';
 import type { WebhookDelivery, WebhookEndpoint } from '../storage/schema.ts';
 import { signingSecrets } from './endpoints.ts';
 import { postDelivery } from './send.ts';
@@ -72,26 +73,22 @@ export function claimDeliveries(runtime: Runtime, owner: string, limit: number):
 /** One pass: claims and sends batches until nothing is due (or `MAX_BATCHES`). */
 export async function deliverDue(runtime: Runtime, options: { owner?: string } = {}): Promise<DeliveryRun> {
   const owner = options.owner ?? newId('lease');
-  const { batchSize } = runtime.config.webhooks;
   const run: DeliveryRun = { claimed: 0, delivered: 0, retrying: 0, failed: 0 };
-  for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const claimed = await claimDeliveries(runtime, owner, batchSize);
-    run.claimed += claimed.length;
-    const queue = [...claimed];
-    const lane = async () => {
-      for (let delivery = queue.shift(); delivery; delivery = queue.shift()) {
-        try {
-          const outcome = await attempt(runtime, delivery, owner);
-          if (outcome) run[outcome]++;
-        } catch (error) {
-          // A bug or a lost database: the lease runs out and another pass tries again.
-          runtime.logger.error({ err: error, delivery: delivery.id }, 'delivering a webhook failed');
-        }
+  run.claimed = await drainBatches({
+    claim: (limit) => claimDeliveries(runtime, owner, limit),
+    async handle(delivery) {
+      try {
+        const outcome = await attempt(runtime, delivery, owner);
+        if (outcome) run[outcome]++;
+      } catch (error) {
+        // A bug or a lost database: the lease runs out and another pass tries again.
+        runtime.logger.error({ err: error, delivery: delivery.id }, 'delivering a webhook failed');
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, lane));
-    if (claimed.length < batchSize) break;
-  }
+    },
+    batchSize: runtime.config.webhooks.batchSize,
+    concurrency: CONCURRENCY,
+    maxBatches: MAX_BATCHES,
+  });
   return run;
 }
 

@@ -20,7 +20,8 @@ import type { Runtime } from '../runtime.ts';
 import type { Db } from '../storage/db.ts';
 import { newId } from '../storage/ids.ts';
 import type { Grant } from '../storage/schema.ts';
-import { everyInterval, type Worker } from './worker.ts';
+import { drainBatches, everyIntervalOnePass } from './batches.ts';
+import type { Worker } from './worker.ts';
 
 /** Refreshes in flight at once per worker: enough to overlap platform latency, few enough to be polite. */
 const CONCURRENCY = 8;
@@ -73,21 +74,17 @@ export async function refreshDue(
   options: { owner?: string; batchSize?: number } = {},
 ): Promise<RefreshRun> {
   const owner = options.owner ?? newId('lease');
-  const batchSize = options.batchSize ?? runtime.config.refresh.batchSize;
   const run: RefreshRun = { claimed: 0, refreshed: 0, failed: 0, expired: 0, warned: 0 };
-  for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const claimed = await claimDueGrants(runtime, owner, batchSize);
-    run.claimed += claimed.length;
-    const queue = [...claimed];
-    const lane = async () => {
-      for (let grant = queue.shift(); grant; grant = queue.shift()) {
-        const outcome = await handle(runtime, grant, owner);
-        if (outcome) run[outcome]++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, lane));
-    if (claimed.length < batchSize) break;
-  }
+  run.claimed = await drainBatches({
+    claim: (limit) => claimDueGrants(runtime, owner, limit),
+    async handle(grant) {
+      const outcome = await handle(runtime, grant, owner);
+      if (outcome) run[outcome]++;
+    },
+    batchSize: options.batchSize ?? runtime.config.refresh.batchSize,
+    concurrency: CONCURRENCY,
+    maxBatches: MAX_BATCHES,
+  });
   return run;
 }
 
@@ -140,16 +137,8 @@ async function handle(
 }
 
 export function startRefreshWorker(runtime: Runtime): Worker {
-  // A pass longer than the interval is not joined by a second one: the next tick waits on the same pass.
-  let pass: Promise<void> | undefined;
-  return everyInterval('refresh', runtime.config.refresh.intervalMs, runtime, () => {
-    pass ??= refreshDue(runtime)
-      .then((run) => {
-        if (run.claimed > 0) runtime.logger.info({ refresh: run }, 'refresh pass');
-      })
-      .finally(() => {
-        pass = undefined;
-      });
-    return pass;
+  return everyIntervalOnePass('refresh', runtime.config.refresh.intervalMs, runtime, async () => {
+    const run = await refreshDue(runtime);
+    if (run.claimed > 0) runtime.logger.info({ refresh: run }, 'refresh pass');
   });
 }
