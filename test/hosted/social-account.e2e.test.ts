@@ -201,9 +201,14 @@ describe('hosted API: connect and the social account, through the SDK', () => {
     const doc = (await (await fetch(`${fx.portico.url}/openapi.json`)).json()) as any;
     const hosted = Object.entries(doc.paths).filter(([path]) => path.startsWith('/api/v1'));
     const operations = hosted.flatMap(([, item]) => Object.values(item as Record<string, any>));
-    assert.equal(operations.length, 15, '8 social-account, 5 team, organization, status');
+    assert.equal(
+      operations.length,
+      16,
+      '9 social-account (create-portal-link among them), 5 team, organization, status',
+    );
     for (const op of operations) assert.deepEqual(op.tags, ['Hosted-product API (/api/v1)']);
     assert.ok(doc.paths['/api/v1/social-account/connect'].post);
+    assert.ok(doc.paths['/api/v1/social-account/create-portal-link'].post);
     assert.ok(doc.paths['/api/v1/team/'].get);
   });
 });
