@@ -55,6 +55,7 @@ export interface PageModel {
   panel?:
     | { kind: 'server'; type: string; platformName: string; value: string; invalid: boolean }
     | ({ kind: 'picker' } & PickerModel)
+    | { kind: 'disconnect'; type: string; platformName: string; accountName: string }
     | undefined;
   success?: SuccessModel | undefined;
 }
@@ -91,6 +92,7 @@ form{margin:0}
 .btn{display:inline-flex;align-items:center;justify-content:center;min-height:2.5rem;padding:.45rem 1rem;border-radius:.6rem;border:1px solid var(--accent);background:var(--accent);color:var(--on-accent);font:inherit;font-weight:600;font-size:.95rem;text-decoration:none;cursor:pointer}
 .btn.alt{background:transparent;color:var(--text);border-color:var(--line)}
 .btn.quiet{background:transparent;color:var(--danger);border-color:transparent}
+.btn.danger{background:var(--danger);border-color:var(--danger);color:#fff}
 .btn:hover{filter:brightness(1.15)}.btn.alt:hover,.btn.quiet:hover{background:var(--soft);filter:none}
 .btn[disabled]{opacity:.45;cursor:not-allowed}
 a,button,input,select{outline-offset:2px}
@@ -119,9 +121,17 @@ dialog::backdrop{background:#0d111799}
 .tick{width:3rem;height:3rem;border-radius:50%;display:grid;place-items:center;background:var(--ok);color:#fff;font-size:1.6rem;margin-block-end:1rem}
 @media (max-width:30rem){body{padding:1rem .75rem}.card{padding:1.25rem 1rem}}`;
 
-/** Marks the page as scripted (the switcher's button hides), submits the switcher, makes the dialog modal. */
+/**
+ * Marks the page as scripted (the switcher's button hides), submits the switcher, makes the dialog modal.
+ * A choice made with the mouse submits at once; one made with the arrow keys (which change a closed
+ * select's value step by step) waits for Enter or for the focus to leave, so each step is not a reload.
+ */
 const SCRIPT = `document.documentElement.classList.add('js');
-for(const s of document.querySelectorAll('select[data-submit]'))s.addEventListener('change',()=>s.form.requestSubmit());
+for(const s of document.querySelectorAll('select[data-submit]')){let keys=false,waiting=false;const go=()=>s.form.requestSubmit();
+s.addEventListener('pointerdown',()=>{keys=false});
+s.addEventListener('keydown',(e)=>{keys=true;if(e.key==='Enter'&&waiting){e.preventDefault();go()}});
+s.addEventListener('change',()=>{if(keys)waiting=true;else go()});
+s.addEventListener('blur',()=>{if(waiting)go()})}
 const d=document.querySelector('dialog[open]');if(d&&d.showModal){d.close();d.showModal();}`;
 
 const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
@@ -188,8 +198,9 @@ function rowHtml(model: PageModel, row: PlatformRow): string {
         ? ''
         : `<form method="post" action="${e(model.base)}/connect">${formFields(model, row.type)}${row.server ? hidden('serverUrl', row.server) : ''}<button class="btn ${row.state === 'needs_reauth' ? '' : 'alt'}" aria-label="${e(t('platform.reconnectLabel', vars))}">${e(t('platform.reconnect'))}</button></form>`;
     actions.push(reconnect);
+    // Disconnecting cannot be undone: the button opens a confirmation, whose form does it.
     actions.push(
-      `<form method="post" action="${e(model.base)}/disconnect">${formFields(model, row.type)}<button class="btn quiet" aria-label="${e(t('platform.disconnectLabel', vars))}">${e(t('platform.disconnect'))}</button></form>`,
+      `<a class="btn quiet" href="${e(href(model, { disconnect: row.type }))}" aria-label="${e(t('platform.disconnectLabel', vars))}">${e(t('platform.disconnect'))}</a>`,
     );
   }
   return `<li class="row">${row.icon}<div class="info"><span class="name">${e(row.name)}</span><span class="status${statusClass}">${e(status)}</span>${server}</div><div class="actions">${actions.join('')}</div></li>`;
@@ -219,6 +230,17 @@ function pickerPanel(model: PageModel, panel: PickerModel): string {
 <form method="post" action="${e(model.base)}/select">${formFields(model, panel.type)}
 <fieldset class="choices"><legend>${e(t('picker.legend'))}</legend>${choices}</fieldset>
 <div class="buttons"><button class="btn">${e(t('picker.submit'))}</button><a class="btn alt" href="${e(href(model))}">${e(t('picker.cancel'))}</a></div></form>`;
+}
+
+function disconnectPanel(
+  model: PageModel,
+  panel: Extract<PageModel['panel'], { kind: 'disconnect' }>,
+): string {
+  const { t } = model;
+  const vars = { platform: panel.platformName, name: panel.accountName };
+  return `<h1>${e(t('disconnect.title', vars))}</h1><p class="intro">${e(t('disconnect.body', vars))}</p>
+<form method="post" action="${e(model.base)}/disconnect">${formFields(model, panel.type)}
+<div class="buttons"><button class="btn danger" autofocus>${e(t('disconnect.confirm'))}</button><a class="btn alt" href="${e(href(model))}">${e(t('disconnect.cancel'))}</a></div></form>`;
 }
 
 function listPanel(model: PageModel): string {
@@ -287,7 +309,9 @@ export function renderPortal(model: PageModel): string {
       ? serverPanel(model, model.panel)
       : model.panel?.kind === 'picker'
         ? pickerPanel(model, model.panel)
-        : listPanel(model);
+        : model.panel?.kind === 'disconnect'
+          ? disconnectPanel(model, model.panel)
+          : listPanel(model);
   return document(
     model.language,
     t('page.title'),

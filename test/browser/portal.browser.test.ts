@@ -264,7 +264,12 @@ describe('the hosted portal in a real browser', () => {
     assert.equal(await connectButton('FACEBOOK').isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Reconnect X (Twitter)' }).isEnabled(), true);
     await page.screenshot({ path: join(SHOTS, 'limit.png'), fullPage: true });
-    await page.getByRole('button', { name: 'Disconnect X (Twitter)' }).click();
+    await page.getByRole('link', { name: 'Disconnect X (Twitter)' }).click();
+    await page.waitForURL(/disconnect=TWITTER/);
+    assert.equal(await page.locator('h1').textContent(), 'Disconnect X (Twitter)?');
+    assert.match((await page.locator('main').textContent()) ?? '', /no longer be able to post as Ada Lovelace/);
+    await page.screenshot({ path: join(SHOTS, 'disconnect.png') });
+    await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
     await page.waitForURL(/notice=disconnected/);
     assert.match(
       (await page.locator('[role=status]').first().textContent()) ?? '',

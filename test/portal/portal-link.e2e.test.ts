@@ -406,7 +406,10 @@ describe('create-portal-link and the portal page', () => {
     const team = await newTeam('Disconnect');
     const url = await link({ teamId: team, socialAccountTypes: ['TWITTER'] });
     await connectThroughPage(url);
-    const { html } = await open(url);
+    assert.match((await open(url)).html, /href="[^"]*disconnect=TWITTER" aria-label="Disconnect X \(Twitter\)"/);
+    const { html } = await open(`${url}?disconnect=TWITTER`);
+    assert.match(html, /<h1>Disconnect X \(Twitter\)\?<\/h1>/, 'the page asks first');
+    assert.match(html, /action="[^"]+\/disconnect"/);
     const res = await post(url, 'disconnect', { csrf: csrfOf(html), lang: 'en', type: 'TWITTER' });
     assert.equal(res.status, 303);
     assert.match(res.headers.get('location') ?? '', /notice=disconnected&type=TWITTER/);

@@ -242,6 +242,7 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
     const asked = platformOfLink(settings, query.ask);
     const chosen = platformOfLink(settings, query.choose);
     const done = platformOfLink(settings, query.connected);
+    const leaving = platformOfLink(settings, query.disconnect);
     if (asked && asksServer(asked, settings) && model.limit === undefined) {
       model.notice = undefined;
       model.panel = {
@@ -265,6 +266,14 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
           kind: target.target_type,
           selected: target.external_id === account.external_id,
         })),
+      };
+    } else if (leaving && accounts.get(leaving.id)) {
+      const account = accounts.get(leaving.id)!;
+      model.panel = {
+        kind: 'disconnect',
+        type: leaving.hosted.type,
+        platformName: leaving.name,
+        accountName: account.display_name || account.username || leaving.name,
       };
     } else if (done && accounts.get(done.id)) {
       const account = accounts.get(done.id)!;
