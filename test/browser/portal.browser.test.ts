@@ -267,7 +267,10 @@ describe('the hosted portal in a real browser', () => {
     await page.getByRole('link', { name: 'Disconnect X (Twitter)' }).click();
     await page.waitForURL(/disconnect=TWITTER/);
     assert.equal(await page.locator('h1').textContent(), 'Disconnect X (Twitter)?');
-    assert.match((await page.locator('main').textContent()) ?? '', /no longer be able to post as Ada Lovelace/);
+    assert.match(
+      (await page.locator('main').textContent()) ?? '',
+      /no longer be able to post as Ada Lovelace/,
+    );
     await page.screenshot({ path: join(SHOTS, 'disconnect.png') });
     await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
     await page.waitForURL(/notice=disconnected/);
@@ -338,6 +341,48 @@ describe('the hosted portal in a real browser', () => {
     await page.keyboard.press('Enter');
     assert.equal((await landed()).get('success'), 'twitter-callback');
   });
+
+  test('the switcher by keyboard: arrow keys choose without reloading, Enter switches', async () => {
+    const teamId = await newTeam('Keyboard switcher');
+    const url = await portalLink(teamId, { socialAccountTypes: ['TWITTER'], language: 'en' });
+    await page.goto(url);
+    await page.locator('#lang').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en', 'no reload on each arrow');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/lang=fr/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+  });
+
+  test('without JavaScript: the switcher’s button, a connect, the success page as a plain dialog', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: DESKTOP });
+    const plain = await context.newPage();
+    plain.setDefaultTimeout(10_000);
+    try {
+      const teamId = await newTeam('No script');
+      await plain.goto(
+        await portalLink(teamId, { socialAccountTypes: ['TWITTER'], showModalOnConnectSuccess: true }),
+      );
+      await plain.selectOption('#lang', 'de');
+      assert.equal(await plain.getAttribute('html', 'lang'), 'en', 'choosing alone does nothing');
+      await plain.locator('.lang button').click();
+      await plain.waitForURL(/lang=de/);
+      assert.equal(await plain.getAttribute('html', 'lang'), 'de');
+      await connectButtonIn(plain, 'TWITTER').click();
+      await plain.locator('#approve').click();
+      await plain.waitForURL(/connected=TWITTER/);
+      assert.equal(await plain.locator('dialog[open]').isVisible(), true);
+      await plain.locator('#done-back').click();
+      await plain.waitForURL((u) => u.href.startsWith(app.url));
+      assert.equal(new URL(plain.url()).searchParams.get('success'), 'twitter-callback');
+    } finally {
+      await context.close();
+    }
+  });
+
+  const connectButtonIn = (p: Page, type: string) =>
+    p.locator(`form:has(input[name=type][value=${type}]) button`).first();
 
   test('an expired link and an unknown one: friendly pages, the way back when the app is known', async () => {
     const res = await page.goto(`${portico.url}/portal/ptl_${'x'.repeat(43)}`);
