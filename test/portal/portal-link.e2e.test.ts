@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { LANGUAGES } from '../../src/portal/i18n.ts';
 import { testClock } from '../accounts/support.ts';
 import { sdkFor } from '../hosted/support.ts';
 import { followCallback } from '../support/connect-flow.ts';
@@ -224,6 +225,20 @@ describe('create-portal-link and the portal page', () => {
     assert.equal(page.headers.get('cache-control'), 'no-store');
   });
 
+  test('the heaviest page, in every language, is under 30 KB before images', async () => {
+    const url = await link({
+      socialAccountTypes: ['TWITTER', 'FACEBOOK', 'LINKEDIN', 'TIKTOK', 'THREADS', 'MASTODON'],
+      logoUrl: 'https://cdn.example.com/logo.svg',
+      userLogoUrl: 'https://cdn.example.com/me.png',
+      userName: 'x'.repeat(100),
+      goBackButtonText: 'y'.repeat(60),
+    });
+    for (const language of LANGUAGES) {
+      const bytes = Buffer.byteLength((await open(`${url}?lang=${language}`)).html);
+      assert.ok(bytes < 30 * 1024, `${language}: ${bytes} bytes`);
+    }
+  });
+
   test('each hide flag hides its element', async () => {
     const base = {
       socialAccountTypes: ['TWITTER'],
@@ -406,7 +421,10 @@ describe('create-portal-link and the portal page', () => {
     const team = await newTeam('Disconnect');
     const url = await link({ teamId: team, socialAccountTypes: ['TWITTER'] });
     await connectThroughPage(url);
-    assert.match((await open(url)).html, /href="[^"]*disconnect=TWITTER" aria-label="Disconnect X \(Twitter\)"/);
+    assert.match(
+      (await open(url)).html,
+      /href="[^"]*disconnect=TWITTER" aria-label="Disconnect X \(Twitter\)"/,
+    );
     const { html } = await open(`${url}?disconnect=TWITTER`);
     assert.match(html, /<h1>Disconnect X \(Twitter\)\?<\/h1>/, 'the page asks first');
     assert.match(html, /action="[^"]+\/disconnect"/);
