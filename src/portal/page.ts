@@ -14,8 +14,9 @@ export interface PlatformRow {
   name: string;
   icon: string;
   state: 'none' | 'connected' | 'needs_reauth' | 'needs_choice';
-  /** The connected account's name. */
+  /** The connected account's name, and its picture (a Portico URL: `/portal/<token>/avatar/<type>`). */
   accountName?: string;
+  accountAvatar?: string;
   /** The instance (a Mastodon server), where the platform has them. */
   server?: string;
   /** Connecting first asks for the user's server (no server fixed by the link). */
@@ -25,7 +26,15 @@ export interface PlatformRow {
 export interface PickerModel {
   type: string;
   platformName: string;
-  targets: Array<{ id: string; name: string; username: string | null; kind: string; selected: boolean }>;
+  targets: Array<{
+    id: string;
+    name: string;
+    username: string | null;
+    kind: string;
+    selected: boolean;
+    /** A Portico URL, as for a row's avatar. */
+    avatar: string;
+  }>;
 }
 
 export interface SuccessModel {
@@ -105,7 +114,8 @@ input[type=text]{width:100%;font:inherit;padding:.55rem .75rem;border:1px solid 
 .choice{display:flex;align-items:center;gap:.75rem;padding:.7rem .8rem;border:1px solid var(--line);border-radius:.7rem;margin-block-end:.5rem;font-weight:400;cursor:pointer}
 .choice:has(input:checked){border-color:var(--focus);background:var(--soft)}
 .choice input{width:1.1rem;height:1.1rem;accent-color:var(--focus)}
-.avatar{flex:none;width:2.25rem;height:2.25rem;border-radius:50%;display:grid;place-items:center;background:var(--soft);border:1px solid var(--line);font-weight:600;color:var(--muted)}
+.avatar{flex:none;width:2.25rem;height:2.25rem;border-radius:50%;object-fit:cover;background:var(--soft)}
+.mini{width:1.125rem;height:1.125rem;border-radius:50%;object-fit:cover;vertical-align:-.2rem;margin-inline-end:.35rem}
 .sub{display:block;font-size:.85rem;color:var(--muted)}
 .buttons{display:flex;gap:.5rem;flex-wrap:wrap}
 .foot{display:flex;align-items:center;justify-content:space-between;flex-wrap:wrap;gap:1rem;margin-block-start:1.25rem;font-size:.9rem;color:var(--muted)}
@@ -140,11 +150,6 @@ export const SCRIPT_HASH = hash(SCRIPT);
 
 const e = escapeHtml;
 
-function initials(name: string): string {
-  const letters = [...name.trim()].filter((c) => /\p{L}|\p{N}/u.test(c));
-  return e(letters[0]?.toUpperCase() ?? '?');
-}
-
 const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${e(value)}">`;
 
 function formFields(model: PageModel, type: string): string {
@@ -173,6 +178,9 @@ function rowHtml(model: PageModel, row: PlatformRow): string {
     status = t('platform.connectedAs', { name: row.accountName ?? '' });
     statusClass = ' on';
   }
+  const avatar = row.accountAvatar
+    ? `<img class="mini" src="${e(row.accountAvatar)}" alt="" width="18" height="18">`
+    : '';
   const server = row.server
     ? `<span class="status">${e(t('platform.onServer', { server: row.server }))}</span>`
     : '';
@@ -203,7 +211,7 @@ function rowHtml(model: PageModel, row: PlatformRow): string {
       `<a class="btn quiet" href="${e(href(model, { disconnect: row.type }))}" aria-label="${e(t('platform.disconnectLabel', vars))}">${e(t('platform.disconnect'))}</a>`,
     );
   }
-  return `<li class="row">${row.icon}<div class="info"><span class="name">${e(row.name)}</span><span class="status${statusClass}">${e(status)}</span>${server}</div><div class="actions">${actions.join('')}</div></li>`;
+  return `<li class="row">${row.icon}<div class="info"><span class="name">${e(row.name)}</span><span class="status${statusClass}">${avatar}${e(status)}</span>${server}</div><div class="actions">${actions.join('')}</div></li>`;
 }
 
 function serverPanel(model: PageModel, panel: Extract<PageModel['panel'], { kind: 'server' }>): string {
@@ -223,7 +231,7 @@ function pickerPanel(model: PageModel, panel: PickerModel): string {
   const choices = panel.targets
     .map(
       (target, i) =>
-        `<label class="choice"><input type="radio" name="channelId" value="${e(target.id)}"${target.selected || (i === 0 && !panel.targets.some((x) => x.selected)) ? ' checked' : ''} required><span class="avatar" aria-hidden="true">${initials(target.name)}</span><span>${e(target.name)}<span class="sub">${e(t(`picker.kind.${target.kind}`))}${target.username ? ` · ${e(target.username)}` : ''}</span></span></label>`,
+        `<label class="choice"><input type="radio" name="channelId" value="${e(target.id)}"${target.selected || (i === 0 && !panel.targets.some((x) => x.selected)) ? ' checked' : ''} required><img class="avatar" src="${e(target.avatar)}" alt="" width="36" height="36"><span>${e(target.name)}<span class="sub">${e(t(`picker.kind.${target.kind}`))}${target.username ? ` · ${e(target.username)}` : ''}</span></span></label>`,
     )
     .join('');
   return `<h1>${e(t('picker.title'))}</h1><p class="intro">${e(t('picker.intro', { platform: panel.platformName }))}</p>

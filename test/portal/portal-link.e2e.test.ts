@@ -6,6 +6,8 @@
  * tests (`test/browser/portal.browser.test.ts`) drive the same page in Chromium.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { LANGUAGES } from '../../src/portal/i18n.ts';
 import { testClock } from '../accounts/support.ts';
@@ -488,6 +490,44 @@ describe('create-portal-link and the portal page', () => {
     assert.equal(tooLate.status, 410, 'after the grace the return is refused too');
   });
 
+  test('avatars come from Portico’s origin: a monogram when the picture cannot be had, never from a private host', async () => {
+    const team = await newTeam('Avatars');
+    const url = await link({ teamId: team, socialAccountTypes: ['TWITTER', 'FACEBOOK'] });
+    await connectThroughPage(url);
+    const { html } = await open(url);
+    const path = `${new URL(url).pathname}/avatar/TWITTER`;
+    assert.ok(html.includes(`<img class="mini" src="${path}" alt=""`), 'the row shows the account’s picture');
+    // The simulator's pictures are placeholders on a host that does not exist: a monogram stands in.
+    const avatar = await fetch(`${portico.url}${path}`);
+    assert.equal(avatar.status, 200);
+    assert.equal(avatar.headers.get('content-type'), 'image/svg+xml');
+    assert.equal(avatar.headers.get('content-security-policy'), "default-src 'none'");
+    assert.match(await avatar.text(), />A<\/text><\/svg>$/);
+    // A picture on a private address is not fetched (the account row is changed as a platform could).
+    let hits = 0;
+    const inside = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from([137, 80, 78, 71]));
+    });
+    await new Promise<void>((resolve) => inside.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = `http://127.0.0.1:${(inside.address() as AddressInfo).port}/secret.png`;
+      await portico.runtime.db
+        .updateTable('accounts')
+        .set({ avatar_url: address })
+        .where('team_id', '=', team)
+        .execute();
+      const refused = await fetch(`${portico.url}${path}`);
+      assert.equal(refused.headers.get('content-type'), 'image/svg+xml');
+      assert.equal(hits, 0);
+    } finally {
+      await new Promise((resolve) => inside.close(resolve));
+    }
+    assert.equal((await fetch(`${portico.url}${new URL(url).pathname}/avatar/FACEBOOK`)).status, 404);
+    assert.equal((await fetch(`${portico.url}${path}?c=nope`)).status, 404);
+    assert.equal((await fetch(`${portico.url}/portal/ptl_unknown/avatar/TWITTER`)).status, 404);
+  });
+
   test('the link’s token never reaches the logs', async () => {
     const url = await link({ socialAccountTypes: ['TWITTER'] });
     await open(url);
@@ -496,5 +536,56 @@ describe('create-portal-link and the portal page', () => {
     const logs = logLines.join('');
     assert.ok(logs.includes('/portal/ptl_[redacted]'), 'the page’s requests are logged, redacted');
     assert.ok(!logs.includes(token));
+  });
+});
+
+describe('portal avatars from a reachable host', () => {
+  test('a raster picture is passed on from Portico’s origin; a third party’s SVG is not', async () => {
+    // The operator allows private hosts (as for a Mastodon server on a LAN), so the loopback server counts.
+    const portico = await startTestPortico('pglite', { PORTICO_ALLOW_PRIVATE_INSTANCES: 'true' });
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const images = createServer((req, res) => {
+      if (req.url === '/me.png') res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+      else res.writeHead(200, { 'content-type': 'image/svg+xml' }).end('<svg onload="alert(1)"/>');
+    });
+    await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
+    try {
+      const host = `http://127.0.0.1:${(images.address() as AddressInfo).port}`;
+      const created = await portico.api(PATH, {
+        method: 'POST',
+        json: {
+          teamId: portico.teamId,
+          redirectUrl: 'https://app.example.com/',
+          socialAccountTypes: ['TWITTER'],
+        },
+      });
+      const { url } = (await created.json()) as { url: string };
+      const page = await fetch(url);
+      const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+      const started = await fetch(`${url}/connect`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: portico.url },
+        body: new URLSearchParams({ csrf, type: 'TWITTER', lang: 'en' }),
+      });
+      await followCallback(await submitConsent(started.headers.get('location')!, {}));
+      const set = (avatar: string) =>
+        portico.runtime.db
+          .updateTable('accounts')
+          .set({ avatar_url: avatar })
+          .where('team_id', '=', portico.teamId)
+          .execute();
+      await set(`${host}/me.png`);
+      const passed = await fetch(`${url}/avatar/TWITTER`);
+      assert.equal(passed.headers.get('content-type'), 'image/png');
+      assert.deepEqual(Buffer.from(await passed.arrayBuffer()), png);
+      assert.equal(passed.headers.get('cache-control'), 'private, max-age=3600');
+      await set(`${host}/drawing.svg`);
+      const svg = await fetch(`${url}/avatar/TWITTER`);
+      assert.doesNotMatch(await svg.text(), /onload/, 'a third party’s SVG is never served from Portico');
+    } finally {
+      await new Promise((resolve) => images.close(resolve));
+      await portico.close();
+    }
   });
 });

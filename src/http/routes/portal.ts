@@ -17,6 +17,7 @@ import { startConnect } from '../../connect/start.ts';
 import { hostedFlags, hostedSuccessFlag } from '../../platforms/hosted.ts';
 import { findPlatform } from '../../platforms/registry.ts';
 import type { PlatformModule } from '../../platforms/types.ts';
+import { fetchAvatar, monogram } from '../../portal/avatars.ts';
 import { platformIcon } from '../../portal/icons.ts';
 import {
   fromAcceptLanguage,
@@ -214,7 +215,12 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
             : module.targets.userPicks && account.external_id === null
               ? 'needs_choice'
               : 'connected',
-        ...(account ? { accountName: account.display_name || account.username || '' } : {}),
+        ...(account
+          ? {
+              accountName: account.display_name || account.username || '',
+              accountAvatar: `${base(token)}/avatar/${module.hosted.type}`,
+            }
+          : {}),
         ...(account?.instance ? { server: account.instance } : {}),
         asksServer: asksServer(module, settings),
       };
@@ -265,6 +271,7 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
           username: target.username,
           kind: target.target_type,
           selected: target.external_id === account.external_id,
+          avatar: `${base(token)}/avatar/${chosen.hosted.type}?${new URLSearchParams({ c: target.external_id })}`,
         })),
       };
     } else if (leaving && accounts.get(leaving.id)) {
@@ -448,6 +455,35 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
           );
         }
         return reply.redirect(afterSuccess(token, settings, module, language), 303);
+      },
+    );
+
+    // An account's or a channel's picture, from Portico's origin (portal/avatars.ts); a monogram otherwise.
+    app.get<{ Params: { token: string; type: string }; Querystring: Query }>(
+      '/portal/:token/avatar/:type',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const found = await findPortalLink(runtime, request.params.token);
+        const usable = found.status === 'active' || (found.status === 'expired' && found.returning);
+        const module = usable ? platformOfLink(found.settings, request.params.type) : undefined;
+        const account =
+          usable && module ? await findSocialAccount(runtime.db, found.team.id, module) : undefined;
+        if (!account) return reply.code(404).header('cache-control', 'no-store').send();
+        let picture = { name: account.account.display_name, url: account.account.avatar_url };
+        if (request.query.c !== undefined) {
+          const target = (await availableTargets(runtime.db, account.grant.id)).find(
+            (t) => t.external_id === request.query.c,
+          );
+          if (!target) return reply.code(404).header('cache-control', 'no-store').send();
+          picture = { name: target.display_name, url: target.avatar_url };
+        }
+        const avatar = (await fetchAvatar(runtime, picture.url)) ?? monogram(picture.name);
+        return reply
+          .header('content-type', avatar.type)
+          .header('cache-control', 'private, max-age=3600')
+          .header('content-security-policy', "default-src 'none'")
+          .header('x-content-type-options', 'nosniff')
+          .send(avatar.body);
       },
     );
 
