@@ -44,7 +44,8 @@ describe('the hosted portal in a real browser', () => {
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    portico = await startTestPortico('pglite');
+    // One browser plays every user of the file from one address: the public per-IP limit is lifted.
+    portico = await startTestPortico('pglite', { PORTICO_RATE_LIMIT_PUBLIC: '100000' });
     app = await startReturnServer();
     images = await startImageServer();
     const found = await findChromium();
