@@ -192,7 +192,7 @@ function rowHtml(model: PageModel, row: PlatformRow): string {
       );
     } else {
       actions.push(
-        `<form method="post" action="${e(model.base)}/connect">${formFields(model, row.type)}<button class="btn" aria-label="${e(t('platform.connectLabel', vars))}"${blocked ? ' disabled' : ''}>${e(t('platform.connect'))}</button></form>`,
+        `<form method="post" action="${e(model.base)}/connect">${formFields(model, row.type)}<button class="btn" aria-label="${e(t('platform.connectLabel', vars))}"${blocked ? ' disabled aria-describedby="limit"' : ''}>${e(t('platform.connect'))}</button></form>`,
       );
     }
   } else {
@@ -255,7 +255,7 @@ function listPanel(model: PageModel): string {
   const { t } = model;
   const limit =
     model.limit !== undefined
-      ? `<p class="notice" role="status">${e(t('limit.reached', { count: model.limit }))}</p>`
+      ? `<p class="notice" id="limit" role="status">${e(t('limit.reached', { count: model.limit }))}</p>`
       : '';
   const count =
     model.connectedCount > 0

@@ -343,6 +343,44 @@ describe('the hosted portal in a real browser', () => {
     assert.equal((await landed()).get('success'), 'twitter-callback');
   });
 
+  test('issue 13, done when: a link by plain HTTP, Polish then Arabic, X, then a Facebook Page, each back with its flag', async () => {
+    const teamId = await newTeam('Done when');
+    // As `curl` would: the API alone, no SDK.
+    const res = await fetch(`${portico.url}/api/v1/social-account/create-portal-link`, {
+      method: 'POST',
+      headers: { 'x-api-key': portico.adminKey, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        teamId,
+        socialAccountTypes: ['TWITTER', 'FACEBOOK'],
+        redirectUrl: `${app.url}/settings?tab=social`,
+        expiresIn: 30,
+      }),
+    });
+    const { url } = (await res.json()) as { url: string };
+    await page.goto(url);
+    await page.selectOption('#lang', 'pl');
+    await page.waitForURL(/lang=pl/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'pl');
+    await page.selectOption('#lang', 'ar');
+    await page.waitForURL(/lang=ar/);
+    assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+    await connectButton('TWITTER').click();
+    await page.locator('#approve').click();
+    assert.deepEqual(Object.fromEntries(await landed()), { tab: 'social', success: 'twitter-callback' });
+    await page.goto(url);
+    await connectButton('FACEBOOK').click();
+    await page.selectOption('#user', 'fb-ada');
+    await page.locator('#approve').click();
+    await page.waitForURL(/choose=FACEBOOK/);
+    await page.getByLabel(/Ada's Analytical Bakery/).check();
+    await page.locator('form[action$="/select"] button').click();
+    assert.deepEqual(Object.fromEntries(await landed()), { tab: 'social', success: 'facebook-callback' });
+    await page.goto(url);
+    const rows = await page.locator('.row .status').allTextContents();
+    assert.match(rows[0]!, /Ada Lovelace/);
+    assert.match(rows[1]!, /Ada's Analytical Bakery/);
+  });
+
   test('the switcher by keyboard: arrow keys choose without reloading, Enter switches', async () => {
     const teamId = await newTeam('Keyboard switcher');
     const url = await portalLink(teamId, { socialAccountTypes: ['TWITTER'], language: 'en' });
