@@ -43,6 +43,12 @@ export const RETURN_GRACE_MS = 15 * 60 * 1000;
 
 const tokenHash = (token: string) => sha256Hex(`portal:${token}`);
 
+/**
+ * How long an expired link is kept: its page says "expired" (410, with the way back) rather than "doesn't
+ * work" (404) to someone who opens it again from an old tab or message. Then it is forgotten.
+ */
+export const EXPIRED_LINKS_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
+
 export async function createPortalLink(
   runtime: Runtime,
   team: Team,
@@ -53,6 +59,12 @@ export async function createPortalLink(
   const token = `${PORTAL_TOKEN_PREFIX}${randomToken(32)}`;
   const expiresAt = new Date(now.getTime() + expiresInMinutes * 60_000);
   const stored: PortalSettings = { ...settings, formKey: randomToken(32) };
+  // Each new link forgets the team's long-expired ones: the team's links are few, and indexed by team.
+  await runtime.db
+    .deleteFrom('portal_links')
+    .where('team_id', '=', team.id)
+    .where('expires_at', '<=', new Date(now.getTime() - EXPIRED_LINKS_KEPT_MS))
+    .execute();
   await runtime.db
     .insertInto('portal_links')
     .values({

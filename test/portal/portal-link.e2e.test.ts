@@ -313,6 +313,18 @@ describe('create-portal-link and the portal page', () => {
     assert.ok(clock.now().getTime() > start);
   });
 
+  test('an expired link is kept a week (410), then forgotten when the team makes a new one (404)', async () => {
+    const team = await newTeam('Old links');
+    const old = await link({ teamId: team, socialAccountTypes: ['TWITTER'], expiresIn: 5 });
+    clock.advance(5 * MINUTE + 7 * 24 * 60 * MINUTE - 1);
+    await link({ teamId: team, socialAccountTypes: ['TWITTER'] });
+    assert.equal((await open(old)).status, 410, 'a week after expiry it still says expired');
+    clock.advance(1);
+    assert.equal((await open(old)).status, 410, 'nothing is forgotten until the team makes a link');
+    await link({ teamId: team, socialAccountTypes: ['TWITTER'] });
+    assert.equal((await open(old)).status, 404);
+  });
+
   test('an unknown link is a friendly 404 page in the browser’s language, with no way back to guess', async () => {
     for (const token of ['ptl_nothere', 'nothing', `ptl_${'a'.repeat(43)}`]) {
       const page = await open(`${portico.url}/portal/${token}`, { 'accept-language': 'it' });
