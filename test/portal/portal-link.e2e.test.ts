@@ -349,6 +349,11 @@ describe('create-portal-link and the portal page', () => {
       assert.equal(res.status, 303);
       assert.match(res.headers.get('location') ?? '', /notice=staleForm/);
     }
+    for (const action of ['connect', 'select', 'disconnect']) {
+      const opened = await open(`${url}/${action}?lang=de`);
+      assert.equal(opened.status, 303, `GET ${action} leads to the page`);
+      assert.equal(opened.headers.get('location'), `${new URL(url).pathname}?lang=de`);
+    }
     const stale = await open(`${url}?notice=staleForm`);
     assert.match(stale.html, /role="alert">This page was open for a long time/);
     // Another link's token does not work here either.

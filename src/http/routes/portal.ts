@@ -458,6 +458,16 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
       },
     );
 
+    // A form's address opened as a page (a bookmark, a reload after the answer): the page itself.
+    app.get<{ Params: { token: string; action: string }; Querystring: Query }>(
+      '/portal/:token/:action',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const lang = isLanguage(request.query.lang) ? `?lang=${request.query.lang}` : '';
+        return reply.redirect(`${base(request.params.token)}${lang}`, 303);
+      },
+    );
+
     // An account's or a channel's picture, from Portico's origin (portal/avatars.ts); a monogram otherwise.
     app.get<{ Params: { token: string; type: string }; Querystring: Query }>(
       '/portal/:token/avatar/:type',
