@@ -475,6 +475,25 @@ describe('create-portal-link and the portal page', () => {
       body: '{"type":["FACEBOOK"],"csrf":{"a":1}}',
     });
     assert.ok(weird.status < 500, `odd input is never a 500 (${weird.status})`);
+    // Fields sent twice, and odd characters in the path: still a page or a redirect.
+    for (const odd of [
+      `${url}?lang=pl&lang=de&ask=MASTODON&ask=X&server=a&server=b`,
+      `${url}?choose=FACEBOOK&choose=TWITTER&connected=`,
+      `${url}/x%0d%0aSet-Cookie:%20a=b`,
+      `${portico.url}/portal/%0d%0a/connect`,
+      `${url}/avatar/FACEBOOK?c=1&c=2`,
+    ]) {
+      const res = await fetch(odd, { redirect: 'manual' });
+      assert.ok(res.status < 500, `${odd}: ${res.status}`);
+      assert.equal(res.headers.get('set-cookie'), null);
+    }
+    const twice = await fetch(`${url}/connect`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: portico.url },
+      body: `csrf=${csrf}&csrf=x&type=FACEBOOK&type=TWITTER&lang=en`,
+    });
+    assert.equal(twice.status, 303);
   });
 
   test('a connect started before the link expired may still come back to pick its Page', async () => {

@@ -133,6 +133,20 @@ async function teamAccountCount(runtime: Runtime, teamId: string): Promise<numbe
 
 type Query = Record<string, string | undefined>;
 
+/**
+ * A query or form as the page reads it: strings only. A field sent twice arrives as an array and an odd
+ * JSON body as anything; the first string is kept, anything else dropped, so no handler meets a non-string.
+ */
+function formOf(input: unknown): Query {
+  if (!input || typeof input !== 'object') return {};
+  const out: Query = {};
+  for (const [key, value] of Object.entries(input)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') out[key] = first;
+  }
+  return out;
+}
+
 export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
   const base = (token: string) => `/portal/${token}`;
 
@@ -327,10 +341,11 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
       async (request, reply) => {
         const { token } = request.params;
         // A connect started before expiry may still show its picker or its success dialog (the grace).
-        const returning = Boolean(request.query.choose || request.query.connected);
-        const found = await linkOr(request, reply, token, request.query.lang, returning);
+        const query = formOf(request.query);
+        const returning = Boolean(query.choose || query.connected);
+        const found = await linkOr(request, reply, token, query.lang, returning);
         if (!found) return reply;
-        return renderPage(request, reply, token, found, request.query);
+        return renderPage(request, reply, token, found, query);
       },
     );
 
@@ -339,7 +354,7 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
       { schema: { hide: true } },
       async (request, reply) => {
         const { token } = request.params;
-        const body = (request.body ?? {}) as Query;
+        const body = formOf(request.body);
         const found = await linkOr(request, reply, token, body.lang);
         if (!found) return reply;
         const { settings, team, link } = found;
@@ -400,7 +415,7 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
       { schema: { hide: true } },
       async (request, reply) => {
         const { token } = request.params;
-        const { query } = request;
+        const query = formOf(request.query);
         const found = await linkOr(request, reply, token, query.lang, true);
         if (!found) return reply;
         const { settings, team } = found;
@@ -430,7 +445,7 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
       { schema: { hide: true } },
       async (request, reply) => {
         const { token } = request.params;
-        const body = (request.body ?? {}) as Query;
+        const body = formOf(request.body);
         const found = await linkOr(request, reply, token, body.lang, true);
         if (!found) return reply;
         const { settings, team, link } = found;
@@ -463,8 +478,9 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
       '/portal/:token/:action',
       { schema: { hide: true } },
       async (request, reply) => {
-        const lang = isLanguage(request.query.lang) ? `?lang=${request.query.lang}` : '';
-        return reply.redirect(`${base(request.params.token)}${lang}`, 303);
+        const { lang } = formOf(request.query);
+        const query = isLanguage(lang) ? `?lang=${lang}` : '';
+        return reply.redirect(`/portal/${encodeURIComponent(request.params.token)}${query}`, 303);
       },
     );
 
@@ -480,9 +496,10 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
           usable && module ? await findSocialAccount(runtime.db, found.team.id, module) : undefined;
         if (!account) return reply.code(404).header('cache-control', 'no-store').send();
         let picture = { name: account.account.display_name, url: account.account.avatar_url };
-        if (request.query.c !== undefined) {
+        const { c: channel } = formOf(request.query);
+        if (channel !== undefined) {
           const target = (await availableTargets(runtime.db, account.grant.id)).find(
-            (t) => t.external_id === request.query.c,
+            (t) => t.external_id === channel,
           );
           if (!target) return reply.code(404).header('cache-control', 'no-store').send();
           picture = { name: target.display_name, url: target.avatar_url };
@@ -502,7 +519,7 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
       { schema: { hide: true } },
       async (request, reply) => {
         const { token } = request.params;
-        const body = (request.body ?? {}) as Query;
+        const body = formOf(request.body);
         const found = await linkOr(request, reply, token, body.lang);
         if (!found) return reply;
         const { settings, team, link } = found;
