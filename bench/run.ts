@@ -6,7 +6,7 @@
  *
  *   npm run bench -- [--seconds 10] [--warmup 2] [--connections 10] [--flow-concurrency 4]
  *                    [--backend postgres --backend pglite] [--webhook-events 2000]
- *                    [--out bench/results/latest.json]
+ *                    [--portal-loads 30] [--out bench/results/latest.json]
  *
  * Ratios, not absolute numbers, are what carries from one machine to another.
  */
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     'flow-concurrency': { type: 'string', default: '4' },
     backend: { type: 'string', multiple: true, default: ['postgres', 'pglite'] },
     'webhook-events': { type: 'string', default: '2000' },
+    'portal-loads': { type: 'string', default: '30' },
     out: { type: 'string', default: path.join(import.meta.dirname, 'results', 'latest.json') },
   },
 });
@@ -53,6 +54,7 @@ const settings = {
     }
     return n;
   })(),
+  portalLoads: positive('portal-loads', values['portal-loads']),
   backends: values.backend.map((b) => {
     if (b !== 'postgres' && b !== 'pglite') throw new Error('--backend must be postgres or pglite');
     return b as Backend;
@@ -218,7 +220,7 @@ async function main() {
   }
 
   // The hosted portal page in Chromium: its weight and time to first paint (goals: 30 KB, 150 ms).
-  const portal = await benchPortal();
+  const portal = await benchPortal(settings.portalLoads);
 
   const databases = [...new Set(rows.map((r) => `${r.backend}: ${r.database}`))].join('; ');
   console.log(`\nPortico benchmark, ${new Date().toISOString()}`);
