@@ -17,6 +17,8 @@ export interface EmitOptions {
   onlyEndpoint?: string;
   /** For an event of no team: the organization whose all-teams endpoints hear it. */
   organizationId?: string;
+  /** Not to this endpoint (the one a `webhook.disabled` is about). */
+  exceptEndpoint?: string;
 }
 
 export async function emitEvent(
@@ -53,6 +55,7 @@ export async function emitEvent(
     })
     .execute();
   const receivers = wanted.filter((e) => {
+    if (e.id === options.exceptEndpoint) return false;
     const name = e.style === 'hosted' ? hosted?.type : type;
     return (
       name !== undefined &&

@@ -71,14 +71,18 @@ export function claimDeliveries(runtime: Runtime, owner: string, limit: number):
 }
 
 /** One pass: claims and sends batches until nothing is due (or `MAX_BATCHES`). */
-export async function deliverDue(runtime: Runtime, options: { owner?: string } = {}): Promise<DeliveryRun> {
+export async function deliverDue(
+  runtime: Runtime,
+  /** `signal`: a stopping worker; attempts in flight end at once (and are retried later), no more are claimed. */
+  options: { owner?: string; signal?: AbortSignal } = {},
+): Promise<DeliveryRun> {
   const owner = options.owner ?? newId('lease');
   const run: DeliveryRun = { claimed: 0, delivered: 0, retrying: 0, failed: 0 };
   run.claimed = await drainBatches({
     claim: (limit) => claimDeliveries(runtime, owner, limit),
     async handle(delivery) {
       try {
-        const outcome = await attempt(runtime, delivery, owner);
+        const outcome = await attempt(runtime, delivery, owner, options.signal);
         if (outcome) run[outcome]++;
       } catch (error) {
         // A bug or a lost database: the lease runs out and another pass tries again.
@@ -88,6 +92,7 @@ export async function deliverDue(runtime: Runtime, options: { owner?: string } =
     batchSize: runtime.config.webhooks.batchSize,
     concurrency: CONCURRENCY,
     maxBatches: MAX_BATCHES,
+    signal: options.signal,
   });
   return run;
 }
@@ -96,7 +101,9 @@ async function attempt(
   runtime: Runtime,
   delivery: WebhookDelivery,
   owner: string,
+  signal: AbortSignal | undefined,
 ): Promise<'delivered' | 'retrying' | 'failed' | undefined> {
+  if (signal?.aborted) return undefined;
   // Renew the lease right before sending: a delivery that waited in its batch past the lease may have been
   // taken (and sent) by another worker, and must not be sent twice by this one.
   const renewed = await runtime.db
@@ -164,6 +171,7 @@ async function attempt(
     timeoutMs: runtime.config.webhooks.timeoutMs,
     allowPrivate: runtime.config.webhooks.allowPrivate,
     resolve: runtime.resolve,
+    signal,
   });
   const now = runtime.now();
   const ok = result.answered && result.status >= 200 && result.status < 300;
@@ -198,7 +206,7 @@ async function attempt(
                 ...recorded,
                 next_attempt_at: new Date(
                   now.getTime() +
-                    retryDelay(schedule[attempts - 1]!, result.answered ? result.retryAfterMs : undefined),
+                    retryDelay(schedule, attempts, result.answered ? result.retryAfterMs : undefined),
                 ),
               },
       )
@@ -263,14 +271,18 @@ async function noteFailure(
       failing_since: failingSince.toISOString(),
       reason: `every delivery failed for ${hours} hours (last: ${lastError})`,
     },
-    { organizationId: endpoint.organization_id },
+    { organizationId: endpoint.organization_id, exceptEndpoint: endpoint.id },
   );
 }
 
-/** The scheduled wait, give or take a fifth (so retries of many deliveries spread out), or longer if asked. */
-function retryDelay(scheduled: number, retryAfterMs: number | undefined, random = Math.random): number {
-  const jittered = Math.round(scheduled * (0.8 + 0.4 * random()));
-  return Math.max(jittered, retryAfterMs ?? 0);
+/**
+ * The wait after failed attempt `attempts`: its step of the schedule, give or take a fifth (so retries of
+ * many deliveries spread out), or longer when the receiver's `Retry-After` asks, but never longer than the
+ * schedule's longest step (a receiver cannot park a delivery, and its account's later ones, for years).
+ */
+function retryDelay(schedule: number[], attempts: number, retryAfterMs: number | undefined): number {
+  const jittered = Math.round(schedule[attempts - 1]! * (0.8 + 0.4 * Math.random()));
+  return Math.max(jittered, Math.min(retryAfterMs ?? 0, Math.max(...schedule)));
 }
 
 /**

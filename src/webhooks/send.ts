@@ -18,6 +18,8 @@ export interface SendOptions {
   timeoutMs: number;
   allowPrivate: boolean;
   resolve: Resolver;
+  /** A stopping worker: the attempt ends at once, unanswered. */
+  signal?: AbortSignal | undefined;
 }
 
 export type SendResult =
@@ -50,6 +52,7 @@ export function postDelivery(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abandon);
       resolve(result);
     };
     const request = client.request(
@@ -93,6 +96,12 @@ export function postDelivery(
       request.destroy();
       finish({ answered: false, latencyMs: latency(), error: `no answer within ${options.timeoutMs} ms` });
     }, options.timeoutMs);
+    const abandon = () => {
+      request.destroy();
+      finish({ answered: false, latencyMs: latency(), error: 'abandoned: Portico was stopping' });
+    };
+    // One listener per attempt on the worker's long-lived signal, removed when the attempt ends.
+    options.signal?.addEventListener('abort', abandon, { once: true });
     request.on('error', (error) => {
       const refused = error instanceof RefusedAddress || error.cause instanceof RefusedAddress;
       finish({

@@ -14,12 +14,14 @@ export interface Batches<T> {
   /** Items in flight at once. */
   concurrency: number;
   maxBatches: number;
+  /** Once aborted, no more batches are claimed (what is claimed is still handled). */
+  signal?: AbortSignal | undefined;
 }
 
 /** Returns how many items were claimed. */
 export async function drainBatches<T>(batches: Batches<T>): Promise<number> {
   let claimed = 0;
-  for (let batch = 0; batch < batches.maxBatches; batch++) {
+  for (let batch = 0; batch < batches.maxBatches && !batches.signal?.aborted; batch++) {
     const items = await batches.claim(batches.batchSize);
     claimed += items.length;
     const queue = [...items];
@@ -36,11 +38,11 @@ export function everyIntervalOnePass(
   name: string,
   intervalMs: number,
   runtime: Runtime,
-  pass: () => Promise<void>,
+  pass: (signal: AbortSignal) => Promise<void>,
 ): Worker {
   let running: Promise<void> | undefined;
-  return everyInterval(name, intervalMs, runtime, () => {
-    running ??= pass().finally(() => {
+  return everyInterval(name, intervalMs, runtime, (signal) => {
+    running ??= pass(signal).finally(() => {
       running = undefined;
     });
     return running;

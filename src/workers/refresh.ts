@@ -71,7 +71,8 @@ export function claimQuery(db: Db, owner: string, limit: number, now: Date, leas
 /** One pass: claims and handles batches until nothing is due (or `MAX_BATCHES`). */
 export async function refreshDue(
   runtime: Runtime,
-  options: { owner?: string; batchSize?: number } = {},
+  /** `signal`: a stopping worker claims no more batches. */
+  options: { owner?: string; batchSize?: number; signal?: AbortSignal } = {},
 ): Promise<RefreshRun> {
   const owner = options.owner ?? newId('lease');
   const run: RefreshRun = { claimed: 0, refreshed: 0, failed: 0, expired: 0, warned: 0 };
@@ -84,6 +85,7 @@ export async function refreshDue(
     batchSize: options.batchSize ?? runtime.config.refresh.batchSize,
     concurrency: CONCURRENCY,
     maxBatches: MAX_BATCHES,
+    signal: options.signal,
   });
   return run;
 }
@@ -137,8 +139,8 @@ async function handle(
 }
 
 export function startRefreshWorker(runtime: Runtime): Worker {
-  return everyIntervalOnePass('refresh', runtime.config.refresh.intervalMs, runtime, async () => {
-    const run = await refreshDue(runtime);
+  return everyIntervalOnePass('refresh', runtime.config.refresh.intervalMs, runtime, async (signal) => {
+    const run = await refreshDue(runtime, { signal });
     if (run.claimed > 0) runtime.logger.info({ refresh: run }, 'refresh pass');
   });
 }

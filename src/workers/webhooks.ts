@@ -8,8 +8,8 @@ import { everyIntervalOnePass } from './batches.ts';
 import type { Worker } from './worker.ts';
 
 export function startWebhookWorker(runtime: Runtime): Worker {
-  return everyIntervalOnePass('webhooks', runtime.config.webhooks.pollMs, runtime, async () => {
-    const run = await deliverDue(runtime);
+  return everyIntervalOnePass('webhooks', runtime.config.webhooks.pollMs, runtime, async (signal) => {
+    const run = await deliverDue(runtime, { signal });
     if (run.claimed > 0) runtime.logger.debug({ webhooks: run }, 'webhook pass');
   });
 }

@@ -1,4 +1,7 @@
-/** Background work that runs on an interval and stops cleanly: a stop waits for the run in progress. */
+/**
+ * Background work that runs on an interval and stops cleanly: a stop aborts the run's signal (work that
+ * can end early does, and claims no more) and waits for the run in progress.
+ */
 import type { Runtime } from '../runtime.ts';
 
 export interface Worker {
@@ -10,13 +13,13 @@ export function everyInterval(
   name: string,
   intervalMs: number,
   runtime: Runtime,
-  run: () => Promise<void>,
+  run: (signal: AbortSignal) => Promise<void>,
 ): Worker {
   let current: Promise<void> = Promise.resolve();
-  let stopped = false;
+  const stopping = new AbortController();
   const tick = () => {
-    if (stopped) return;
-    current = run().catch((error: unknown) =>
+    if (stopping.signal.aborted) return;
+    current = run(stopping.signal).catch((error: unknown) =>
       runtime.logger.error({ err: error, worker: name }, 'background work failed'),
     );
   };
@@ -26,7 +29,7 @@ export function everyInterval(
   return {
     name,
     async stop() {
-      stopped = true;
+      stopping.abort(new Error('Portico is stopping'));
       clearInterval(timer);
       await current;
     },

@@ -366,10 +366,10 @@ function deliveryView(row: WebhookDelivery & { event_type: string }) {
     latency_ms: row.last_latency_ms,
     error: row.last_error,
     response_body: row.last_response,
-    // A new delivery is due at once (`new Date(0)`): shown as its creation time.
+    // A new or replayed delivery is due at once (`new Date(0)`): no time to show.
     next_attempt_at:
-      row.status === 'pending'
-        ? new Date(Math.max(row.next_attempt_at.getTime(), row.created_at.getTime())).toISOString()
+      row.status === 'pending' && row.next_attempt_at.getTime() > 0
+        ? row.next_attempt_at.toISOString()
         : null,
     delivered_at: row.delivered_at?.toISOString() ?? null,
     created_at: row.created_at.toISOString(),
