@@ -22,7 +22,9 @@ export async function reconnectLink(
     .where('team_id', '=', team.id)
     .executeTakeFirst();
   if (!account) {
-    return failure(new ApiError('NOT_FOUND', `No account ${accountId}`, { resource: 'account', id: accountId }));
+    return failure(
+      new ApiError('NOT_FOUND', `No account ${accountId}`, { resource: 'account', id: accountId }),
+    );
   }
   return startConnect(runtime, {
     team,

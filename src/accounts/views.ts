@@ -51,7 +51,9 @@ export function accountView(
  * The accounts `/v1` shows: those that publish to a target. A hosted (`single`) account with no channel
  * selected yet is the hosted surface's alone: no token, no listing, until `set-channel` (docs/hosted-api.md).
  */
-export function usableOnV1(query: ReturnType<typeof accountsWithGrant>): ReturnType<typeof accountsWithGrant> {
+export function usableOnV1(
+  query: ReturnType<typeof accountsWithGrant>,
+): ReturnType<typeof accountsWithGrant> {
   return query.where('accounts.external_id', 'is not', null);
 }
 

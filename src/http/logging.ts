@@ -44,12 +44,14 @@ const SECRET_PARAM = new RegExp(`([?&;](?:${SECRET_PARAMS.join('|')})=)[^&#;\\s'
  * error quotes the whole URL, callback query string included).
  */
 export function redactText(text: string): string {
-  return text
-    .replace(/cst_[A-Za-z0-9_-]+/g, 'cst_[redacted]')
-    // Portal links' tokens travel in the page's path (`/portal/ptl_...`) and its return URL.
-    .replace(/ptl_[A-Za-z0-9_-]{20,}/g, 'ptl_[redacted]')
-    .replace(/pk_(live|test)_[A-Za-z0-9]+/g, 'pk_$1_[redacted]')
-    .replace(SECRET_PARAM, '$1[redacted]');
+  return (
+    text
+      .replace(/cst_[A-Za-z0-9_-]+/g, 'cst_[redacted]')
+      // Portal links' tokens travel in the page's path (`/portal/ptl_...`) and its return URL.
+      .replace(/ptl_[A-Za-z0-9_-]{20,}/g, 'ptl_[redacted]')
+      .replace(/pk_(live|test)_[A-Za-z0-9]+/g, 'pk_$1_[redacted]')
+      .replace(SECRET_PARAM, '$1[redacted]')
+  );
 }
 
 /**

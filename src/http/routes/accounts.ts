@@ -105,7 +105,8 @@ const TeamHealthSchema = Type.Object(
   {
     healthy: Type.Integer({ description: 'Connected, and not expiring.' }),
     expiring: Type.Integer({
-      description: 'Still valid, but the token runs out within `PORTICO_TOKEN_EXPIRING_DAYS` (7 by default) and cannot be refreshed.',
+      description:
+        'Still valid, but the token runs out within `PORTICO_TOKEN_EXPIRING_DAYS` (7 by default) and cannot be refreshed.',
     }),
     expired: Type.Integer(),
     paused: Type.Integer(),
