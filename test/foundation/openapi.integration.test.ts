@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { EVENT_TYPES } from '../../src/events/catalog.ts';
 import { startTestPortico, type TestPortico } from '../support/portico.ts';
 
 describe('API reference', () => {
@@ -29,6 +30,9 @@ describe('API reference', () => {
       '/v1/social/accounts/{id}',
       '/v1/social/accounts/{id}/credentials',
       '/v1/providers/{platform}',
+      '/v1/webhooks',
+      '/v1/webhooks/{id}',
+      '/v1/webhooks/{id}/deliveries',
     ]) {
       assert.ok(doc.paths[path], `documents ${path}`);
     }
@@ -45,6 +49,7 @@ describe('API reference', () => {
       assert.match(pointer, /^#\/components\/schemas\//, `${pointer} is local`);
       assert.ok(doc.components.schemas[pointer.split('/').pop()!], `${pointer} resolves`);
     }
+    assert.deepEqual(Object.keys(doc.webhooks).sort(), [...EVENT_TYPES].sort(), 'every event, as a webhook');
     for (const [path, item] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
         assert.ok(op.summary, `${method.toUpperCase()} ${path} has a summary`);
