@@ -5,6 +5,7 @@
  * Payloads carry ids, public fields and the caller's metadata, never a token.
  */
 import { type TSchema, Type } from 'typebox';
+import { supportedPlatforms } from '../platforms/registry.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
@@ -24,10 +25,13 @@ const TeamView = Type.Object({
   updated_at: DateTime,
 });
 
+/** Examples name a served platform through the registry (platform names live in their modules). */
+const EXAMPLE_PLATFORM = supportedPlatforms()[0]!;
+
 const exampleAccount = {
   id: 'acc_01jd8v4c6m0000000000000000',
   team_id: 'team_01jd8v2a1b0000000000000000',
-  platform: 'linkedin',
+  platform: EXAMPLE_PLATFORM,
   target_type: 'profile',
   platform_account_id: 'u-48213',
   display_name: 'Ada Lovelace',
@@ -37,7 +41,7 @@ const exampleAccount = {
   paused: false,
   connected_at: '2026-11-25T10:00:00.000Z',
   updated_at: '2026-11-25T10:00:00.000Z',
-  scopes: ['openid', 'profile', 'w_member_social'],
+  scopes: ['tweet.read', 'users.read', 'offline.access'],
   token_expires_at: '2027-01-24T10:00:00.000Z',
   metadata: { user_id: '42' },
 };
@@ -182,7 +186,7 @@ export const EVENTS = {
     }),
     example: {
       connect_session_id: 'cs_01jd8v3x9k0000000000000000',
-      platform: 'linkedin',
+      platform: EXAMPLE_PLATFORM,
       error: { code: 'CONNECT_DENIED', message: 'The user declined the authorization' },
       metadata: { user_id: '42' },
     },
