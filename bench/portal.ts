@@ -103,3 +103,13 @@ export async function benchPortal(loads = 30): Promise<PortalMeasurement> {
     await portico.close();
   }
 }
+
+/** One line for the bench's report. */
+export function describePortal(portal: PortalMeasurement): string {
+  return (
+    `portal page (Chromium, loopback): ${(portal.htmlBytes / 1024).toFixed(1)} KB before images (goal 30), ` +
+    `first paint p50 ${portal.firstPaintP50Ms.toFixed(0)} ms, p95 ${portal.firstPaintP95Ms.toFixed(0)} ms ` +
+    `over ${portal.loads} loads (goal 150); Portico's answer p50 ${portal.serverP50Ms.toFixed(0)} ms of it; ` +
+    `a bare one-line page's first paint p50 ${portal.baselineFirstPaintP50Ms.toFixed(0)} ms`
+  );
+}

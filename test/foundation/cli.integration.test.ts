@@ -129,7 +129,7 @@ describe('portico CLI', () => {
     const done = finished(child);
     for (let i = 0; i < 200 && !out.includes('Portico worker running'); i++)
       await new Promise((r) => setTimeout(r, 50));
-    assert.match(out, /"workers":\["housekeeping","refresh"\]/);
+    assert.match(out, /"workers":\["housekeeping","refresh","webhooks"\]/);
     child.kill('SIGTERM');
     assert.equal((await done).code, 0);
   });
