@@ -133,6 +133,17 @@ async function teamAccountCount(runtime: Runtime, teamId: string): Promise<numbe
 
 type Query = Record<string, string | undefined>;
 
+/** What a form's handler gets once the link and the post have been checked (`formPost`). */
+interface FormContext {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  token: string;
+  body: Query;
+  found: Usable;
+  language: Language;
+}
+type FormHandler = (form: FormContext) => Promise<FastifyReply>;
+
 /**
  * A query or form as the page reads it: strings only. A field sent twice arrives as an array and an odd
  * JSON body as anything; the first string is kept, anything else dropped, so no handler meets a non-string.
@@ -335,6 +346,29 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
   }
 
   return async (app) => {
+    /**
+     * A form of the page: the link must be usable (`returning`: or within a returning connect's grace) and
+     * the post from this page with its CSRF token; a stale form goes back to the page with a notice.
+     */
+    function formPost(path: string, ...args: [FormHandler] | [{ returning: boolean }, FormHandler]) {
+      const [options, handler] = args.length === 1 ? [{ returning: false }, args[0]] : args;
+      app.post<{ Params: { token: string }; Body: Query }>(
+        path,
+        { schema: { hide: true } },
+        async (request, reply) => {
+          const { token } = request.params;
+          const body = formOf(request.body);
+          const found = await linkOr(request, reply, token, body.lang, options.returning);
+          if (!found) return reply;
+          const language = languageOf(request, body.lang, found.settings);
+          if (!formAllowed(request, found.link, found.settings, body)) {
+            return reply.redirect(pageUrl(token, language, { notice: 'staleForm' }), 303);
+          }
+          return handler({ request, reply, token, body, found, language });
+        },
+      );
+    }
+
     app.get<{ Params: { token: string }; Querystring: Query }>(
       '/portal/:token',
       { schema: { hide: true } },
@@ -349,65 +383,53 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
       },
     );
 
-    app.post<{ Params: { token: string }; Body: Query }>(
-      '/portal/:token/connect',
-      { schema: { hide: true } },
-      async (request, reply) => {
-        const { token } = request.params;
-        const body = formOf(request.body);
-        const found = await linkOr(request, reply, token, body.lang);
-        if (!found) return reply;
-        const { settings, team, link } = found;
-        const language = languageOf(request, body.lang, settings);
-        if (!formAllowed(request, link, settings, body)) {
-          return reply.redirect(pageUrl(token, language, { notice: 'staleForm' }), 303);
-        }
-        const module = platformOfLink(settings, body.type);
-        if (!module) return reply.redirect(pageUrl(token, language), 303);
-        const existing = await findSocialAccount(runtime.db, team.id, module);
-        const max = settings.maxSocialAccountsConnected;
-        // Reconnecting keeps the count; a new platform needs room under the link's limit.
-        if (!existing && max !== undefined && (await teamAccountCount(runtime, team.id)) >= max) {
-          return reply.redirect(pageUrl(token, language, { notice: 'limitReached' }), 303);
-        }
-        const fields: Record<string, unknown> = { ...settings.connect };
-        const typedServer = typeof body.serverUrl === 'string' ? body.serverUrl.trim().slice(0, 300) : '';
-        if (asksServer(module, settings) && typedServer === '') {
-          return reply.redirect(pageUrl(token, language, { ask: module.hosted.type }), 303);
-        }
-        if (asksServer(module, settings)) fields.serverUrl = typedServer;
-        const started = await startConnect(runtime, {
-          team,
-          platform: module.id,
-          surface: 'portal',
-          returnUrl: `${runtime.config.publicUrl}${base(token)}/return?${new URLSearchParams({ lang: language })}`,
-          returnsToPortico: true,
-          options: optionsOf(module, fields),
-          signInAgain: signInAgainOf(module, fields),
-        });
-        if (!started.ok) {
-          request.log.info(
-            { portal: { platform: module.id, team_id: team.id, error_code: started.failure.code } },
-            'portal connect could not start',
-          );
-          if (asksServer(module, settings)) {
-            return reply.redirect(
-              pageUrl(token, language, {
-                ask: module.hosted.type,
-                server: typedServer,
-                notice: 'serverInvalid',
-              }),
-              303,
-            );
-          }
+    formPost('/portal/:token/connect', async ({ request, reply, token, body, found, language }) => {
+      const { settings, team } = found;
+      const module = platformOfLink(settings, body.type);
+      if (!module) return reply.redirect(pageUrl(token, language), 303);
+      const existing = await findSocialAccount(runtime.db, team.id, module);
+      const max = settings.maxSocialAccountsConnected;
+      // Reconnecting keeps the count; a new platform needs room under the link's limit.
+      if (!existing && max !== undefined && (await teamAccountCount(runtime, team.id)) >= max) {
+        return reply.redirect(pageUrl(token, language, { notice: 'limitReached' }), 303);
+      }
+      const fields: Record<string, unknown> = { ...settings.connect };
+      const typedServer = typeof body.serverUrl === 'string' ? body.serverUrl.trim().slice(0, 300) : '';
+      if (asksServer(module, settings) && typedServer === '') {
+        return reply.redirect(pageUrl(token, language, { ask: module.hosted.type }), 303);
+      }
+      if (asksServer(module, settings)) fields.serverUrl = typedServer;
+      const started = await startConnect(runtime, {
+        team,
+        platform: module.id,
+        surface: 'portal',
+        returnUrl: `${runtime.config.publicUrl}${base(token)}/return?${new URLSearchParams({ lang: language })}`,
+        returnsToPortico: true,
+        options: optionsOf(module, fields),
+        signInAgain: signInAgainOf(module, fields),
+      });
+      if (!started.ok) {
+        request.log.info(
+          { portal: { platform: module.id, team_id: team.id, error_code: started.failure.code } },
+          'portal connect could not start',
+        );
+        if (asksServer(module, settings)) {
           return reply.redirect(
-            pageUrl(token, language, { notice: 'unavailable', type: module.hosted.type }),
+            pageUrl(token, language, {
+              ask: module.hosted.type,
+              server: typedServer,
+              notice: 'serverInvalid',
+            }),
             303,
           );
         }
-        return reply.redirect(started.value.connectUrl, 303);
-      },
-    );
+        return reply.redirect(
+          pageUrl(token, language, { notice: 'unavailable', type: module.hosted.type }),
+          303,
+        );
+      }
+      return reply.redirect(started.value.connectUrl, 303);
+    });
 
     // The connect's return URL: `?success=<flag>` or `?error=<flag>` (return-location.ts), and the language.
     app.get<{ Params: { token: string }; Querystring: Query }>(
@@ -440,19 +462,11 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
     );
 
     // The channel picker's form: the hosted API's set-channel.
-    app.post<{ Params: { token: string }; Body: Query }>(
+    formPost(
       '/portal/:token/select',
-      { schema: { hide: true } },
-      async (request, reply) => {
-        const { token } = request.params;
-        const body = formOf(request.body);
-        const found = await linkOr(request, reply, token, body.lang, true);
-        if (!found) return reply;
-        const { settings, team, link } = found;
-        const language = languageOf(request, body.lang, settings);
-        if (!formAllowed(request, link, settings, body)) {
-          return reply.redirect(pageUrl(token, language, { notice: 'staleForm' }), 303);
-        }
+      { returning: true },
+      async ({ reply, token, body, found, language }) => {
+        const { settings, team } = found;
         const module = platformOfLink(settings, body.type);
         const account = module && (await findSocialAccount(runtime.db, team.id, module));
         if (!module || !account || typeof body.channelId !== 'string') {
@@ -514,28 +528,16 @@ export function portalRoutes(runtime: Runtime): FastifyPluginAsync {
       },
     );
 
-    app.post<{ Params: { token: string }; Body: Query }>(
-      '/portal/:token/disconnect',
-      { schema: { hide: true } },
-      async (request, reply) => {
-        const { token } = request.params;
-        const body = formOf(request.body);
-        const found = await linkOr(request, reply, token, body.lang);
-        if (!found) return reply;
-        const { settings, team, link } = found;
-        const language = languageOf(request, body.lang, settings);
-        if (!formAllowed(request, link, settings, body)) {
-          return reply.redirect(pageUrl(token, language, { notice: 'staleForm' }), 303);
-        }
-        const module = platformOfLink(settings, body.type);
-        const account = module && (await findSocialAccount(runtime.db, team.id, module));
-        if (!module || !account) return reply.redirect(pageUrl(token, language), 303);
-        await disconnectAccount(runtime, team.id, account.account.id);
-        return reply.redirect(
-          pageUrl(token, language, { notice: 'disconnected', type: module.hosted.type }),
-          303,
-        );
-      },
-    );
+    formPost('/portal/:token/disconnect', async ({ reply, token, body, found, language }) => {
+      const { settings, team } = found;
+      const module = platformOfLink(settings, body.type);
+      const account = module && (await findSocialAccount(runtime.db, team.id, module));
+      if (!module || !account) return reply.redirect(pageUrl(token, language), 303);
+      await disconnectAccount(runtime, team.id, account.account.id);
+      return reply.redirect(
+        pageUrl(token, language, { notice: 'disconnected', type: module.hosted.type }),
+        303,
+      );
+    });
   };
 }
