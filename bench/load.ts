@@ -47,7 +47,8 @@ export async function loadRequests(load: RequestLoad): Promise<Measurement> {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
+/** The p-th percentile of sorted values (0 for none). */
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }

@@ -24,6 +24,7 @@ import { bootstrapIfEmpty } from '../src/teams/bootstrap.ts';
 import { basic, pkcePair, postForm } from '../test/sandbox/helpers.ts';
 import { submitConsent } from '../test/support/consent.ts';
 import { postgresUrl } from '../test/support/storage.ts';
+import { nextMessage } from './children.ts';
 import { loadFlows, type Measurement } from './load.ts';
 import type { WorkerReport, WorkerSettings } from './refresh-worker.ts';
 
@@ -46,17 +47,6 @@ export interface RefreshRow {
 
 function child(args: string[]): ChildProcess {
   return fork(SCRIPT, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-}
-
-function nextMessage<T>(process: ChildProcess, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`${what} exited (${code})`));
-    process.once('exit', onExit);
-    process.once('message', (message) => {
-      process.off('exit', onExit);
-      resolve(message as T);
-    });
-  });
 }
 
 interface Pair {

@@ -48,7 +48,8 @@ import { deliverDue } from '../src/webhooks/deliver.ts';
 import { startWebhookWorker } from '../src/workers/webhooks.ts';
 import { freePort } from '../test/support/portico.ts';
 import { postgresUrl } from '../test/support/storage.ts';
-import { loadFlows, type Measurement } from './load.ts';
+import { nextMessage } from './children.ts';
+import { loadFlows, type Measurement, percentile } from './load.ts';
 
 /** Accounts whose pauses and resumes make the events (an account's deliveries are sent one at a time). */
 const ACCOUNTS = 200;
@@ -194,22 +195,6 @@ async function loopChild(settings: ChildSettings) {
 
 function child(mode: string, settings: ChildSettings): ChildProcess {
   return fork(SCRIPT, [mode, JSON.stringify(settings)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-}
-
-function nextMessage<T>(process: ChildProcess, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`${what} exited (${code})`));
-    process.once('exit', onExit);
-    process.once('message', (message) => {
-      process.off('exit', onExit);
-      resolve(message as T);
-    });
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 interface Arrival {
