@@ -5,11 +5,9 @@
  * retries run on is moved by the tests, not slept on.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { testClock } from '../accounts/support.ts';
+import { describe, test } from 'node:test';
 import { connectAccounts } from '../accounts/support.ts';
 import { hostedConnect, sdkFor } from '../hosted/support.ts';
-import { connectFixture } from '../support/connect-fixture.ts';
 import { connectThroughSandbox } from '../support/connect-flow.ts';
 import { BACKENDS } from '../support/storage.ts';
 import { claimDeliveries } from '../../src/webhooks/deliver.ts';
@@ -17,34 +15,22 @@ import {
   api,
   createEndpoint,
   deliveriesTo,
-  type Receiver,
-  startReceiver,
   until,
   verifyHeadless,
   verifyStandard,
+  webhookFixture,
 } from './support.ts';
 
 const SECOND = 1000;
 
 for (const backend of BACKENDS) {
   describe(`webhook delivery (${backend})`, () => {
-    const clock = testClock();
-    const fx = connectFixture(
-      backend,
-      {
-        PORTICO_WEBHOOKS_ALLOW_PRIVATE: 'true',
-        PORTICO_WEBHOOKS_POLL_MS: '20',
-        PORTICO_WEBHOOKS_TIMEOUT_MS: '1000',
-        PORTICO_WEBHOOKS_RETRY_SCHEDULE: '1s,2s,4s,8s,16s,32s',
-        PORTICO_WEBHOOKS_DISABLE_AFTER: '60s',
-      },
-      { now: clock.now },
-    );
-    let receiver: Receiver;
-    before(async () => {
-      receiver = await startReceiver();
+    const hooks = webhookFixture(backend, {
+      PORTICO_WEBHOOKS_TIMEOUT_MS: '1000',
+      PORTICO_WEBHOOKS_RETRY_SCHEDULE: '1s,2s,4s,8s,16s,32s',
+      PORTICO_WEBHOOKS_DISABLE_AFTER: '60s',
     });
-    after(() => receiver.close());
+    const { clock, fx } = hooks;
 
     /** An endpoint that only this test uses (its own path), deleted when the test ends. */
     async function endpointFor(
@@ -52,7 +38,7 @@ for (const backend of BACKENDS) {
       path: string,
       body: Record<string, unknown> = {},
     ) {
-      const endpoint = await createEndpoint(fx, { url: `${receiver.url}${path}`, ...body });
+      const endpoint = await createEndpoint(fx, { url: `${hooks.receiver.url}${path}`, ...body });
       t.after(async () => {
         await api(fx, `/v1/webhooks/${endpoint.id}`, { method: 'DELETE' });
       });
@@ -83,7 +69,7 @@ for (const backend of BACKENDS) {
         'account.disconnected',
       ];
       const hits = await until('four deliveries', () => {
-        const got = deliveriesTo(receiver, '/done');
+        const got = deliveriesTo(hooks.receiver, '/done');
         return got.length >= 4 && got;
       });
       assert.deepEqual(
@@ -128,7 +114,7 @@ for (const backend of BACKENDS) {
       const ping = await api(fx, `/v1/webhooks/${endpoint.id}/test`, { method: 'POST' });
       assert.equal(ping.status, 202);
       const hits = await until('two deliveries', () => {
-        const got = deliveriesTo(receiver, '/filtered');
+        const got = deliveriesTo(hooks.receiver, '/filtered');
         return got.length >= 2 && got;
       });
       assert.deepEqual(
@@ -173,11 +159,11 @@ for (const backend of BACKENDS) {
         'team.deleted',
       ];
       const hits = await until('five hosted deliveries', () => {
-        const got = deliveriesTo(receiver, '/hosted');
+        const got = deliveriesTo(hooks.receiver, '/hosted');
         return got.length >= 5 && got;
       });
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const types = deliveriesTo(receiver, '/hosted').map((h) => h.json.type);
+      const types = deliveriesTo(hooks.receiver, '/hosted').map((h) => h.json.type);
       assert.deepEqual([...types].sort(), [...expected].sort());
       // In order per object: the team's events, and the social account's.
       const order = (prefix: string) => types.filter((type) => type.startsWith(prefix));
@@ -220,19 +206,19 @@ for (const backend of BACKENDS) {
     test('a slow receiver and a 500 are retried; a redirect is not followed; Retry-After is honoured', async (t) => {
       const endpoint = await endpointFor(t, '/flaky', { events: ['account.connected'] });
       let calls = 0;
-      receiver.answer = (hit) => {
+      hooks.receiver.answer = (hit) => {
         if (hit.path === '/moved') return { status: 204 };
         if (hit.path !== '/flaky') return { status: 204 };
         calls++;
         if (calls === 1) return { status: 200, delayMs: 3000 };
         if (calls === 2) return { status: 500 };
-        if (calls === 3) return { status: 302, headers: { location: `${receiver.url}/moved` } };
+        if (calls === 3) return { status: 302, headers: { location: `${hooks.receiver.url}/moved` } };
         if (calls === 4) return { status: 503, headers: { 'retry-after': '20' } };
         if (calls === 5) return { status: 429, headers: { 'retry-after': '99999999' } };
         return { status: 204 };
       };
       t.after(() => {
-        receiver.answer = () => ({ status: 204 });
+        hooks.receiver.answer = () => ({ status: 204 });
       });
       await connectAccounts(fx, 'twitter', (await fx.user('twitter', 'Flaky')).id);
       const log = async () => (await api(fx, `/v1/webhooks/${endpoint.id}/deliveries`)).body.data[0];
@@ -250,7 +236,7 @@ for (const backend of BACKENDS) {
       const redirected = await attempts(3);
       assert.equal(redirected.response_status, 302);
       assert.match(redirected.error, /redirects are not followed/);
-      assert.equal(deliveriesTo(receiver, '/moved').length, 0, 'the redirect was not followed');
+      assert.equal(deliveriesTo(hooks.receiver, '/moved').length, 0, 'the redirect was not followed');
       clock.advance(6 * SECOND);
       const limited = await attempts(4);
       assert.equal(limited.response_status, 503);
@@ -280,7 +266,7 @@ for (const backend of BACKENDS) {
       assert.notEqual(fresh, endpoint.secret);
       assert.ok(rotated.body.data.previous_secret_expires_at);
       assert.equal((await api(fx, `/v1/webhooks/${endpoint.id}/test`, { method: 'POST' })).status, 202);
-      const during = await until('a delivery', () => deliveriesTo(receiver, '/rotate')[0]);
+      const during = await until('a delivery', () => deliveriesTo(hooks.receiver, '/rotate')[0]);
       assert.equal(during.headers['webhook-signature']!.split(' ').length, 2);
       verifyStandard(endpoint.secret, during);
       verifyStandard(fresh, during);
@@ -288,7 +274,7 @@ for (const backend of BACKENDS) {
 
       clock.advance(24 * 3600 * SECOND + SECOND);
       assert.equal((await api(fx, `/v1/webhooks/${endpoint.id}/test`, { method: 'POST' })).status, 202);
-      const later = await until('a second delivery', () => deliveriesTo(receiver, '/rotate')[1]);
+      const later = await until('a second delivery', () => deliveriesTo(hooks.receiver, '/rotate')[1]);
       verifyStandard(fresh, later);
       assert.throws(() => verifyStandard(endpoint.secret, later), 'the old secret no longer signs');
       assert.ok(verifyHeadless(fresh, later) && !verifyHeadless(endpoint.secret, later));
@@ -301,12 +287,12 @@ for (const backend of BACKENDS) {
     test('an endpoint failing for too long is disabled with webhook.disabled; re-enabled, it gets what waited; replay sends again', async (t) => {
       const watcher = await endpointFor(t, '/watcher', { events: ['webhook.disabled'] });
       const endpoint = await endpointFor(t, '/down');
-      receiver.answer = (hit) => (hit.path === '/down' ? { status: 500 } : { status: 204 });
+      hooks.receiver.answer = (hit) => (hit.path === '/down' ? { status: 500 } : { status: 204 });
       t.after(() => {
-        receiver.answer = () => ({ status: 204 });
+        hooks.receiver.answer = () => ({ status: 204 });
       });
       const [account] = await connectAccounts(fx, 'twitter', (await fx.user('twitter', 'Disabled')).id);
-      await until('a first failed attempt', () => deliveriesTo(receiver, '/down').length >= 1);
+      await until('a first failed attempt', () => deliveriesTo(hooks.receiver, '/down').length >= 1);
       for (let i = 0; i < 10; i++) {
         const shown = (await api(fx, `/v1/webhooks/${endpoint.id}`)).body.data;
         if (!shown.enabled) break;
@@ -316,7 +302,7 @@ for (const backend of BACKENDS) {
       const disabled = (await api(fx, `/v1/webhooks/${endpoint.id}`)).body.data;
       assert.equal(disabled.enabled, false);
       assert.equal(disabled.disabled_reason, 'failing');
-      const notice = await until('webhook.disabled', () => deliveriesTo(receiver, '/watcher')[0]);
+      const notice = await until('webhook.disabled', () => deliveriesTo(hooks.receiver, '/watcher')[0]);
       assert.equal(notice.json.type, 'webhook.disabled');
       assert.equal(notice.json.data.webhook.id, endpoint.id);
       verifyStandard(watcher.secret, notice);
@@ -326,12 +312,16 @@ for (const backend of BACKENDS) {
         (await api(fx, `/v1/social/accounts/${account.id}/pause`, { method: 'POST' })).status,
         200,
       );
-      const attemptsWhileOff = deliveriesTo(receiver, '/down').length;
+      const attemptsWhileOff = deliveriesTo(hooks.receiver, '/down').length;
       clock.advance(60 * SECOND);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.equal(deliveriesTo(receiver, '/down').length, attemptsWhileOff, 'no attempt while disabled');
+      assert.equal(
+        deliveriesTo(hooks.receiver, '/down').length,
+        attemptsWhileOff,
+        'no attempt while disabled',
+      );
 
-      receiver.answer = () => ({ status: 204 });
+      hooks.receiver.answer = () => ({ status: 204 });
       const enabled = await api(fx, `/v1/webhooks/${endpoint.id}`, {
         method: 'PATCH',
         json: { enabled: true },
@@ -339,7 +329,7 @@ for (const backend of BACKENDS) {
       assert.equal(enabled.body.data.enabled, true);
       assert.equal(enabled.body.data.disabled_reason, null);
       const arrived = await until('what waited', () => {
-        const ok = deliveriesTo(receiver, '/down', ['account.paused']);
+        const ok = deliveriesTo(hooks.receiver, '/down', ['account.paused']);
         return ok.length >= 1 && ok;
       });
       assert.equal(arrived[0]!.json.data.account.id, account.id);
@@ -350,20 +340,20 @@ for (const backend of BACKENDS) {
           (d: any) => d.event_type === 'account.paused',
         ),
       );
-      const before = deliveriesTo(receiver, '/down', ['account.paused']).length;
+      const before = deliveriesTo(hooks.receiver, '/down', ['account.paused']).length;
       const replay = await api(fx, `/v1/webhooks/${endpoint.id}/deliveries/${paused.id}/replay`, {
         method: 'POST',
       });
       assert.equal(replay.status, 202);
       assert.equal(replay.body.data.status, 'pending');
       const again = await until('the replay', () => {
-        const got = deliveriesTo(receiver, '/down', ['account.paused']);
+        const got = deliveriesTo(hooks.receiver, '/down', ['account.paused']);
         return got.length > before && got;
       });
       assert.equal(again.at(-1)!.headers['webhook-id'], arrived[0]!.headers['webhook-id'], 'same webhook-id');
       verifyStandard(endpoint.secret, again.at(-1)!);
       assert.equal(
-        deliveriesTo(receiver, '/down', ['webhook.disabled']).length,
+        deliveriesTo(hooks.receiver, '/down', ['webhook.disabled']).length,
         0,
         'webhook.disabled goes to the other endpoints, not the one it is about',
       );
@@ -389,7 +379,7 @@ for (const backend of BACKENDS) {
       });
       assert.equal(delivery.event_type, 'account.connected');
       assert.match(delivery.error, /hosted style has no form of this event/);
-      assert.equal(deliveriesTo(receiver, '/switch').length, 0);
+      assert.equal(deliveriesTo(hooks.receiver, '/switch').length, 0);
     });
 
     test('a worker that dies holding a delivery: another delivers it, once, when its lease runs out', async (t) => {
@@ -408,14 +398,14 @@ for (const backend of BACKENDS) {
       });
       assert.equal(claimed.length, 1);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(deliveriesTo(receiver, '/lease').length, 0, 'nobody sends what a live lease holds');
+      assert.equal(deliveriesTo(hooks.receiver, '/lease').length, 0, 'nobody sends what a live lease holds');
       clock.advance(60 * SECOND);
       const hits = await until('the delivery', () => {
-        const got = deliveriesTo(receiver, '/lease');
+        const got = deliveriesTo(hooks.receiver, '/lease');
         return got.length > 0 && got;
       });
       await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.equal(deliveriesTo(receiver, '/lease').length, 1, 'delivered once');
+      assert.equal(deliveriesTo(hooks.receiver, '/lease').length, 1, 'delivered once');
       assert.equal(hits[0]!.json.data.account.id, account.id);
     });
   });

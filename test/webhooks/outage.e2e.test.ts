@@ -5,48 +5,28 @@
  * in order per account, none twice.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { connectAccounts, testClock } from '../accounts/support.ts';
-import { connectFixture } from '../support/connect-fixture.ts';
+import { describe, test } from 'node:test';
+import { connectAccounts } from '../accounts/support.ts';
 import { BACKENDS } from '../support/storage.ts';
-import {
-  api,
-  createEndpoint,
-  deliveriesTo,
-  type Receiver,
-  startReceiver,
-  until,
-  verifyStandard,
-} from './support.ts';
+import { api, createEndpoint, deliveriesTo, until, verifyStandard, webhookFixture } from './support.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
 for (const backend of BACKENDS) {
   describe(`a receiver down for five minutes (${backend})`, () => {
-    const clock = testClock();
-    const fx = connectFixture(
-      backend,
-      {
-        PORTICO_WEBHOOKS_ALLOW_PRIVATE: 'true',
-        PORTICO_WEBHOOKS_POLL_MS: '20',
-        // 5 s, 10 s, 20 s ... about ten minutes in all: the outage fits inside it, as hours fit three days.
-        PORTICO_WEBHOOKS_RETRY_SCHEDULE: '5s,10s,20s,40s,80s,160s,320s',
-        PORTICO_WEBHOOKS_DISABLE_AFTER: '1h',
-      },
-      { now: clock.now },
-    );
-    let receiver: Receiver;
-    before(async () => {
-      receiver = await startReceiver();
+    const hooks = webhookFixture(backend, {
+      // 5 s, 10 s, 20 s ... about ten minutes in all: the outage fits inside it, as hours fit three days.
+      PORTICO_WEBHOOKS_RETRY_SCHEDULE: '5s,10s,20s,40s,80s,160s,320s',
+      PORTICO_WEBHOOKS_DISABLE_AFTER: '1h',
     });
-    after(() => receiver.close());
+    const { clock, fx } = hooks;
 
     test('loses nothing: every event arrives afterwards, in order per account, none twice', async () => {
-      const endpoint = await createEndpoint(fx, { url: `${receiver.url}/outage` });
+      const endpoint = await createEndpoint(fx, { url: `${hooks.receiver.url}/outage` });
       const pending = async () =>
         (await api(fx, `/v1/webhooks/${endpoint.id}/deliveries?status=pending&limit=100`)).body.data;
-      await receiver.stop();
+      await hooks.receiver.stop();
       const accounts = [];
       // Five minutes down, a minute at a time, with changes happening all along.
       for (let minute = 0; minute < 5; minute++) {
@@ -80,11 +60,11 @@ for (const backend of BACKENDS) {
         0,
       );
 
-      await receiver.start();
+      await hooks.receiver.start();
       // The next scheduled attempts find it back. An attempt already on its way when the receiver came back
       // (it failed, and was scheduled from the moved clock) needs the clock to move once more.
       const all = () => {
-        const got = deliveriesTo(receiver, '/outage');
+        const got = deliveriesTo(hooks.receiver, '/outage');
         return got.length >= 15 && got;
       };
       for (let round = 0; round < 5 && !all(); round++) {
@@ -93,7 +73,7 @@ for (const backend of BACKENDS) {
       }
       const hits = await until('fifteen deliveries', all);
       await until('the queue drained', async () => (await pending()).length === 0);
-      assert.equal(deliveriesTo(receiver, '/outage').length, 15, 'none twice');
+      assert.equal(deliveriesTo(hooks.receiver, '/outage').length, 15, 'none twice');
       assert.equal(new Set(hits.map((h) => h.json.id)).size, 15);
       for (const account of accounts) {
         assert.deepEqual(

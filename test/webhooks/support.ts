@@ -8,7 +8,10 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import type { ConnectFixture } from '../support/connect-fixture.ts';
+import { after, before } from 'node:test';
+import { testClock } from '../accounts/support.ts';
+import { type ConnectFixture, connectFixture } from '../support/connect-fixture.ts';
+import type { Backend } from '../support/storage.ts';
 
 export interface Received {
   path: string;
@@ -139,4 +142,30 @@ export function verifyHeadless(secret: string, hit: Received): boolean {
   const t = parts.find(([k]) => k === 't')?.[1];
   const expected = createHmac('sha256', secret).update(`${t}.${hit.body}`).digest('hex');
   return t !== undefined && parts.some(([k, v]) => k === 'v1' && v === expected);
+}
+
+/**
+ * A suite's Portico (webhooks to loopback allowed, a 20 ms poll, the given schedule settings) on a clock the
+ * tests move, and a receiver; both started before the suite's tests and stopped after.
+ */
+export function webhookFixture(backend: Backend, env: Record<string, string>) {
+  const clock = testClock();
+  const fx = connectFixture(
+    backend,
+    { PORTICO_WEBHOOKS_ALLOW_PRIVATE: 'true', PORTICO_WEBHOOKS_POLL_MS: '20', ...env },
+    { now: clock.now },
+  );
+  let receiver: Receiver | undefined;
+  before(async () => {
+    receiver = await startReceiver();
+  });
+  after(() => receiver?.close());
+  return {
+    clock,
+    fx,
+    get receiver(): Receiver {
+      if (!receiver) throw new Error('the fixture starts before the tests');
+      return receiver;
+    },
+  };
 }
